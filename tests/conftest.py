@@ -1,0 +1,28 @@
+"""Shared test set-up: headless pygame, the repository root on sys.path, and the real Quick, Draw! sample.
+
+The dummy SDL drivers are set before any test imports pygame, so no test opens a window or a sound
+device unless it starts its own X server (the end-to-end test does).
+"""
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_DIR = REPO_ROOT.parent / "shared" / "quickdraw-sample"
+
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+
+@pytest.fixture(scope="session")
+def sample_dir() -> Path:
+    """The real Quick, Draw! sample beside the checkout (read in place, never copied)."""
+    if not SAMPLE_DIR.is_dir():
+        pytest.skip(f"the Quick, Draw! sample is not at {SAMPLE_DIR}")
+    return SAMPLE_DIR
