@@ -1,0 +1,126 @@
+"""The common ground of the Quick, Draw! file formats: record fields, errors, checks, safe writing.
+
+`model/formats.py` (ndjson and the dispatch by extension), `model/qd_binary.py` (Google's `.bin`) and
+`model/qd_arrays.py` (`.npy` bitmaps, sketch-rnn `.npz`) all build on these: a record is a plain dict
+with Google's field names, a bad one raises `FormatError` naming the file and where, and a writer
+goes through a temporary file renamed into place only once complete.
+"""
+from __future__ import annotations
+
+import math
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from itertools import chain
+from pathlib import Path
+
+import numpy as np
+
+from model import strokes
+
+RAW_NDJSON, SIMPLIFIED_NDJSON, NPY, NPZ, BIN = "ndjson-raw", "ndjson-simplified", "npy", "npz", "bin"
+
+FIELDS = ("word", "countrycode", "timestamp", "recognized", "key_id", "drawing")
+# Prefixes of Google's bucket file names, dropped when the category comes from a file name.
+GOOGLE_PREFIXES = ("full_simplified_", "full_raw_", "full_binary_", "full_numpy_bitmap_", "sketchrnn_")
+_NUMBERS = frozenset((int, float))
+
+class FormatError(ValueError):
+    """A file that is not what its name says; the message names the file and where."""
+
+@dataclass
+class ReadReport:
+    """What a read did; pass one to a reader to learn how many bad records `skip_bad` dropped."""
+    path: str = ""
+    read: int = 0        # good records yielded
+    skipped: int = 0     # bad records dropped (only with skip_bad=True)
+    errors: list[str] = field(default_factory=list)  # the first few skip messages, to show the user
+    max_errors: int = 5  # how many messages to keep
+
+    def _skip(self, message: str) -> None:
+        self.skipped += 1
+        if len(self.errors) < self.max_errors:
+            self.errors.append(message)
+
+def category_from_path(path) -> str:
+    """`.../full_binary_alarm clock.bin` -> "alarm clock": Google names files after the category."""
+    name = Path(path).stem
+    for prefix in GOOGLE_PREFIXES:
+        name = name.removeprefix(prefix)
+    return name
+
+def check_drawing(drawing) -> None:
+    """ValueError unless `drawing` is a non-empty list of strokes [xs, ys(, ts)] of finite numbers.
+
+    The rules of `strokes.as_arrays` (plus: at least one stroke, and no numbers as strings or
+    booleans), checked without numpy: several times faster, which import speed needs.
+    """
+    if type(drawing) is not list or not drawing:
+        raise ValueError("drawing must be a non-empty list of strokes")
+    for index, stroke in enumerate(drawing):
+        if type(stroke) is not list or len(stroke) not in (2, 3):
+            raise ValueError(f"stroke {index} must be [xs, ys] or [xs, ys, ts]")
+        xs = stroke[0]
+        if type(xs) is list and not xs:
+            raise ValueError(f"stroke {index} has no points")
+        for values in stroke:
+            if type(values) is not list or len(values) != len(xs):
+                raise ValueError(f"stroke {index}: xs, ys and ts must be lists of equal length")
+    # One pass over every number at C speed; only a drawing that is not all ints is looked at closely.
+    if set(map(type, chain.from_iterable(chain.from_iterable(drawing)))) <= {int}:
+        return
+    for index, stroke in enumerate(drawing):
+        for values in stroke:
+            kinds = set(map(type, values))
+            if not _NUMBERS.issuperset(kinds):
+                raise ValueError(f"stroke {index} holds values that are not numbers")
+            if float in kinds and not (math.isfinite(min(values)) and math.isfinite(max(values))):
+                raise ValueError(f"stroke {index} holds infinite values")
+
+def plain_drawing(drawing) -> list:
+    """`drawing` as checked plain lists; numpy arrays, tuples and numpy scalars are converted."""
+    try:
+        check_drawing(drawing)
+        return drawing
+    except ValueError:
+        pass
+    try:
+        plain = [[np.asarray(values).tolist() for values in stroke] for stroke in drawing]
+    except TypeError:
+        raise ValueError("drawing must be a non-empty list of strokes") from None
+    check_drawing(plain)
+    return plain
+
+def as_record(item) -> dict:
+    return item if isinstance(item, dict) else {"drawing": item}  # writers take bare drawings too
+
+def strokes_of(record: dict, simplify: bool) -> list:
+    if record.get("drawing") is None:
+        raise ValueError("it has no strokes (a bitmap cannot be turned back into strokes)")
+    drawing = plain_drawing(record["drawing"])
+    return strokes.simplify(drawing) if simplify else drawing
+
+@contextmanager
+def replacing(path):
+    """A binary file handle on a temporary file beside `path`, moved onto `path` only on success."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"{path}: the folder {path.parent} does not exist")
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.part")
+    try:
+        with open(temporary, "wb") as handle:
+            yield handle
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+def write_records(path, records, encode) -> int:
+    """Write `encode(record) -> bytes` for each record; errors name the output file and the record."""
+    count = 0
+    with replacing(path) as out:
+        for count, record in enumerate(map(as_record, records), 1):
+            try:
+                out.write(encode(record))
+            except ValueError as error:
+                raise FormatError(f"cannot write {path}: record {count - 1}: {error}") from None
+    return count

@@ -1,0 +1,408 @@
+"""The drawing store: every consented drawing, its guesses, sessions and trained models in SQLite.
+
+One file (``data/pennydraw.db`` by default) in WAL mode, schema made and upgraded by sqlite-utils
+migrations. Two promises shape the code:
+
+- Consent: a session started without consent lives in memory only. Its drawings are validated and
+  then dropped; the database connection is not even touched, so no byte on disk changes.
+- Durability: a drawing and its guesses go in one transaction that is committed before
+  ``save_drawing`` returns, so a crash or a killed process a moment later loses nothing already saved.
+  (``synchronous=NORMAL`` under WAL: a power cut may undo the last commits, never corrupt the file.)
+
+Players can erase everything they made with the short code their session got (``forget``); deleted
+rows are overwritten (``secure_delete``) and the write-ahead log is truncated afterwards.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from sqlite_utils import Database
+from sqlite_utils.db import ForeignKey
+from sqlite_utils.migrations import Migrations
+
+from model.store_codec import (
+    encode_drawing, encode_guesses, imported_row, milliseconds, new_code,
+    normalize_code, utc_iso,
+)
+
+DEFAULT_DB_PATH = Path(__file__).resolve().parents[1] / "data" / "pennydraw.db"
+MEMORY = ":memory:"
+IMPORT_BATCH = 2000  # rows per executemany while importing (all inside one transaction)
+
+MIGRATIONS = Migrations("pennydraw")
+
+
+class StoreError(Exception):
+    """The database cannot be opened or written; the message names the file."""
+
+
+@dataclass
+class Session:
+    """One player's visit. Without consent ``id`` and ``code`` stay None: nothing is stored."""
+
+    id: int | None
+    code: str | None  # the erasure code shown to the player, e.g. "K7F-3QXM"
+    consent: bool
+    locale: str | None = "en"
+    kiosk: str | None = None  # which kiosk the session ran on; None for a home install
+
+
+def _cascade(table: str, column: str, other: str) -> ForeignKey:
+    return ForeignKey(table, column, other, "id", on_delete="CASCADE")
+
+
+@MIGRATIONS()
+def m001_drawings(db: Database) -> None:
+    db["sessions"].create(
+        {"id": int, "code": str, "started_at": str, "locale": str, "consent": int, "kiosk": str,
+         "source": str},
+        pk="id", not_null={"code", "started_at", "consent", "source"},
+        defaults={"consent": 1, "source": "game"},
+    )
+    db["sessions"].create_index(["code"], unique=True)
+    db["drawings"].create(
+        {"id": int, "key": str, "session_id": int, "word": str, "drawing": str, "recognized": int,
+         "guessed_at_ms": int, "duration_ms": int, "created_at": str, "countrycode": str},
+        pk="id", not_null={"key", "session_id", "word", "drawing", "recognized", "created_at"},
+        foreign_keys=[_cascade("drawings", "session_id", "sessions")],
+    )
+    db["drawings"].create_index(["key"], unique=True)
+    db["drawings"].create_index(["word", "id"])
+    db["drawings"].create_index(["session_id"])
+    db["drawings"].create_index(["created_at"])
+    db["guesses"].create(
+        {"id": int, "drawing_id": int, "t_ms": int, "guesses": str},
+        pk="id", not_null={"drawing_id", "t_ms", "guesses"},
+        foreign_keys=[_cascade("guesses", "drawing_id", "drawings")],
+    )
+    db["guesses"].create_index(["drawing_id", "t_ms"])
+
+
+@MIGRATIONS()
+def m002_models(db: Database) -> None:
+    db["models"].create(
+        {"id": int, "version": str, "path": str, "trained_at": str, "examples": int,
+         "player_examples": int, "metrics": str, "active": int, "activated_at": str},
+        pk="id", not_null={"version", "path", "trained_at", "examples", "player_examples", "metrics",
+                           "active"},
+        defaults={"player_examples": 0, "active": 0},
+    )
+    db["models"].create_index(["version"], unique=True)
+
+
+# ---- rows ------------------------------------------------------------------------------------------
+
+def _session_id(session) -> int | None:
+    if isinstance(session, Session):
+        if session.id is None:
+            raise ValueError("this session was never stored (no consent); count it in memory")
+        return session.id
+    return None if session is None else int(session)
+
+
+def _drawing_dict(row: sqlite3.Row) -> dict:
+    drawing = dict(row)
+    drawing["drawing"] = json.loads(drawing["drawing"])
+    drawing["recognized"] = bool(drawing["recognized"])
+    return drawing
+
+
+# ---- the store ---------------------------------------------------------------------------------
+
+class Store:
+    """The SQLite drawing store. ``Store(path)`` opens (and creates or upgrades) the database."""
+
+    def __init__(self, path: str | Path = DEFAULT_DB_PATH):
+        self.path: str | Path = MEMORY if str(path) == MEMORY else Path(path)
+        conn = None
+        try:
+            if self.path != MEMORY:
+                if self.path.is_dir():
+                    raise StoreError(f"{self.path} is a directory, not a database file")
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(str(self.path), timeout=10)
+            # Read before anything writes, so a file that is not SQLite fails untouched.
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            self.db = Database(conn, execute_plugins=False)
+            self._check_is_ours()
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self.db.execute("PRAGMA secure_delete=ON")  # erased drawings are overwritten, not just unlinked
+            if self.path != MEMORY:
+                self.db.enable_wal()
+                self.db.execute("PRAGMA synchronous=NORMAL")  # durable across crashes under WAL
+            MIGRATIONS.apply(self.db)
+        except (sqlite3.Error, OSError, StoreError) as error:
+            if conn is not None:
+                conn.close()
+            if isinstance(error, StoreError):
+                raise
+            raise StoreError(f"cannot open the drawing store {self.path}: {error}") from error
+
+    def _check_is_ours(self) -> None:
+        tables = set(self.db.table_names())
+        applied = {m.name for m in MIGRATIONS.applied(self.db)}
+        if tables and not applied:
+            raise StoreError(f"{self.path} is an SQLite database of some other program; "
+                             "pennydraw will not add its tables to it")
+        unknown = applied - {m001_drawings.__name__, m002_models.__name__}
+        if unknown:
+            raise StoreError(f"{self.path} was made by a newer pennydraw (migrations "
+                             f"{sorted(unknown)}); update pennydraw to open it")
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.path)!r})"
+
+    @contextlib.contextmanager
+    def _writing(self, what: str) -> Iterator[sqlite3.Connection]:
+        """One write transaction, committed on success; SQLite failures become StoreError."""
+        conn = self.db.conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")  # take the write lock now: no deadlock on upgrade
+            try:
+                yield conn
+            except BaseException:
+                conn.rollback()
+                raise
+            conn.execute("COMMIT")
+        except sqlite3.Error as error:
+            if conn.in_transaction:
+                conn.rollback()
+            raise StoreError(f"could not {what} in {self.path}: {error}") from error
+
+    def _cursor(self, sql: str, params: Iterable = ()) -> sqlite3.Cursor:
+        cursor = self.db.conn.cursor()
+        cursor.row_factory = sqlite3.Row  # rows by column name, for dicts; sqlite-utils keeps tuples
+        return cursor.execute(sql, tuple(params))
+
+    def _reading(self, sql: str, params: Iterable = ()) -> list[sqlite3.Row]:
+        try:
+            return self._cursor(sql, params).fetchall()
+        except sqlite3.Error as error:
+            raise StoreError(f"could not read {self.path}: {error}") from error
+
+    def _insert_session(self, conn, locale, consent, kiosk, source) -> tuple[int, str]:
+        for _ in range(20):  # a clash among 2.7e10 codes is rare; retry a few times anyway
+            code = new_code()
+            try:
+                cursor = conn.execute(
+                    "INSERT INTO sessions (code, started_at, locale, consent, kiosk, source) "
+                    "VALUES (?, ?, ?, ?, ?, ?)", (code, utc_iso(), locale, int(consent), kiosk, source))
+                return cursor.lastrowid, code
+            except sqlite3.IntegrityError:
+                continue
+        raise StoreError(f"could not find a free erasure code in {self.path}")
+
+    # ---- game ----------------------------------------------------------------------------------
+
+    def start_session(self, locale: str = "en", consent: bool = True, kiosk: str | None = None) -> Session:
+        """A new session; stored at once with a fresh erasure code if, and only if, consent is given."""
+        if not consent:
+            return Session(id=None, code=None, consent=False, locale=locale, kiosk=kiosk)
+        with self._writing("start a session") as conn:
+            session_id, code = self._insert_session(conn, locale, True, kiosk, "game")
+        return Session(id=session_id, code=code, consent=True, locale=locale, kiosk=kiosk)
+
+    def save_drawing(self, session: Session, word: str, drawing, recognized: bool,
+                     guessed_at_ms: int | None, duration_ms: int, guesses=()) -> int | None:
+        """Store one drawing and its guesses, committed before returning; None (nothing written)
+        without consent. ``guesses`` is ``[(t_ms, [(category, probability), ...]), ...]``."""
+        if not isinstance(word, str) or not word:
+            raise ValueError(f"word must be a non-empty string, got {word!r}")
+        text, _ = encode_drawing(drawing)
+        guess_rows = encode_guesses(guesses)
+        guessed_at_ms = None if guessed_at_ms is None else milliseconds(guessed_at_ms, "guessed_at_ms")
+        duration_ms = milliseconds(duration_ms, "duration_ms")
+        if not session.consent:
+            return None
+        if session.id is None:
+            raise ValueError("a consented session needs an id: start it with start_session()")
+        with self._writing("save a drawing") as conn:
+            drawing_id = conn.execute(
+                "INSERT INTO drawings (key, session_id, word, drawing, recognized, guessed_at_ms, "
+                "duration_ms, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (uuid.uuid4().hex, session.id, word, text, int(bool(recognized)), guessed_at_ms,
+                 duration_ms, utc_iso())).lastrowid
+            conn.executemany("INSERT INTO guesses (drawing_id, t_ms, guesses) VALUES (?, ?, ?)",
+                             [(drawing_id, t_ms, top) for t_ms, top in guess_rows])
+        return drawing_id
+
+    # ---- reading -------------------------------------------------------------------------------
+
+    def drawings(self, word: str | None = None, limit: int | None = None, since=None,
+                 session_id=None) -> Iterator[dict]:
+        """Stored drawings oldest first, ``drawing`` decoded to lists, ``recognized`` a bool."""
+        where, params = [], []
+        if word is not None:
+            where.append("word = ?"), params.append(word)
+        if since is not None:
+            where.append("created_at >= ?"), params.append(utc_iso(since))
+        if session_id is not None:
+            where.append("session_id = ?"), params.append(_session_id(session_id))
+        sql = "SELECT * FROM drawings" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(int(limit))
+        try:
+            cursor = self._cursor(sql, params)
+            while batch := cursor.fetchmany(500):
+                yield from (_drawing_dict(row) for row in batch)
+        except sqlite3.Error as error:
+            raise StoreError(f"could not read {self.path}: {error}") from error
+
+    def count_drawings(self, word: str | None = None) -> int:
+        if word is None:
+            return self._reading("SELECT count(*) FROM drawings")[0][0]
+        return self._reading("SELECT count(*) FROM drawings WHERE word = ?", [word])[0][0]
+
+    def random_drawings(self, word: str, n: int, exclude_session=None) -> list[dict]:
+        """Up to ``n`` random drawings of ``word``, none from ``exclude_session`` (a Session or id)."""
+        excluded = exclude_session.id if isinstance(exclude_session, Session) else exclude_session
+        rows = self._reading(
+            "SELECT * FROM drawings WHERE word = ? AND session_id IS NOT ? ORDER BY random() LIMIT ?",
+            [word, excluded, int(n)])
+        return [_drawing_dict(row) for row in rows]
+
+    def guesses(self, drawing_id: int) -> list[tuple[int, list[tuple[str, float]]]]:
+        """The machine's guesses while ``drawing_id`` was drawn, in time order."""
+        rows = self._reading("SELECT t_ms, guesses FROM guesses WHERE drawing_id = ? ORDER BY t_ms, id",
+                             [drawing_id])
+        return [(row[0], [(c, p) for c, p in json.loads(row[1])]) for row in rows]
+
+    def totals(self, session_id=None, source: str | None = None) -> dict:
+        """Counts for the labour ledger: drawings, seconds drawn, recognized, sessions. Of one session
+        (a Session or id), or of every drawing; ``source="game"`` counts players' drawings only,
+        ``source="import"`` imported ones only."""
+        where, params = [], []
+        if session_id is not None:
+            where.append("session_id = ?"), params.append(_session_id(session_id))
+        if source is not None:
+            if source not in ("game", "import"):
+                raise ValueError(f'source must be "game", "import" or None, got {source!r}')
+            where.append("session_id IN (SELECT id FROM sessions WHERE source GLOB ?)")
+            params.append("game" if source == "game" else "import:*")
+        row = self._reading(
+            "SELECT count(*), coalesce(sum(duration_ms), 0), coalesce(sum(recognized), 0), "
+            "count(DISTINCT session_id) FROM drawings" + (" WHERE " + " AND ".join(where) if where else ""),
+            params)[0]
+        return {"drawings": row[0], "seconds": row[1] / 1000.0, "recognized": row[2], "sessions": row[3]}
+
+    def integrity_check(self) -> str:
+        """"ok" when SQLite finds the file sound and every foreign key resolves; else the problems."""
+        try:
+            problems = [row[0] for row in self.db.conn.execute("PRAGMA integrity_check")]
+            dangling = self.db.conn.execute("PRAGMA foreign_key_check").fetchall()
+        except sqlite3.Error as error:
+            return f"{self.path}: {error}"
+        if dangling:
+            problems = [p for p in problems if p != "ok"]
+            problems += [f"{row[0]} row {row[1]} points to a missing {row[2]} row" for row in dangling]
+        return "\n".join(problems)
+
+    # ---- importing and erasing -----------------------------------------------------------------
+
+    def insert_imported(self, records: Iterable[dict], source: str | Path) -> int:
+        """Insert Google-style records (``word``, ``drawing``, optional ``key_id``, ``countrycode``,
+        ``timestamp``, ``recognized``) as one consented session; all or nothing. Records whose key is
+        already stored are skipped. Returns how many drawings were new."""
+        name = source.name if isinstance(source, Path) else str(source)
+        if not name:
+            raise ValueError("source must name the imported file")
+        added = 0
+        with self._writing(f"import {name}") as conn:
+            session_id, _ = self._insert_session(conn, None, True, None, f"import:{name}")
+            sql = ("INSERT OR IGNORE INTO drawings (key, session_id, word, drawing, recognized, "
+                   "duration_ms, created_at, countrycode) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+            batch, now = [], utc_iso()
+            for number, record in enumerate(records, 1):
+                batch.append(imported_row(record, number, session_id, now))
+                if len(batch) >= IMPORT_BATCH:
+                    added += conn.executemany(sql, batch).rowcount
+                    batch.clear()
+            added += conn.executemany(sql, batch).rowcount if batch else 0
+            if added == 0:  # everything was already here: leave no empty import session behind
+                conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+        return added
+
+    def forget(self, code: str) -> int:
+        """Erase a session, its drawings and guesses; returns how many drawings went (0: unknown)."""
+        normalized = normalize_code(code)
+        if normalized is None:
+            return 0
+        with self._writing("erase a session") as conn:
+            erased = conn.execute("SELECT count(*) FROM drawings WHERE session_id IN "
+                                  "(SELECT id FROM sessions WHERE code = ?)", (normalized,)).fetchone()[0]
+            conn.execute("DELETE FROM sessions WHERE code = ?", (normalized,))
+        self._truncate_log()
+        return erased
+
+    def purge_older_than(self, days: float) -> int:
+        """Erase players' drawings made more than ``days`` days ago, and sessions left empty.
+        Imported public data is left alone. Returns how many drawings were erased."""
+        if not days >= 0:
+            raise ValueError(f"days must be a number >= 0, got {days!r}")
+        cutoff = utc_iso(datetime.now(timezone.utc) - timedelta(days=days))
+        game = "SELECT id FROM sessions WHERE source = 'game'"
+        with self._writing("purge old drawings") as conn:
+            erased = conn.execute(f"DELETE FROM drawings WHERE created_at < ? AND session_id IN ({game})",
+                                  (cutoff,)).rowcount
+            conn.execute(f"DELETE FROM sessions WHERE id IN ({game}) AND started_at < ? AND NOT EXISTS "
+                         "(SELECT 1 FROM drawings WHERE session_id = sessions.id)", (cutoff,))
+        self._truncate_log()
+        return erased
+
+    def _truncate_log(self) -> None:
+        # Erased rows still sit in old page images inside the -wal file until a checkpoint; move
+        # them out now. Busy readers may delay it; that is not an error.
+        if self.path != MEMORY:
+            with contextlib.suppress(sqlite3.Error):
+                self.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+
+    # ---- models --------------------------------------------------------------------------------
+
+    def record_model(self, version: str, path: str | Path, examples: int, metrics: dict,
+                     player_examples: int = 0, trained_at=None, active: bool = True) -> None:
+        """Record (or update) a trained model; ``active=True`` makes it the only active one."""
+        if not isinstance(version, str) or not version:
+            raise ValueError(f"version must be a non-empty string, got {version!r}")
+        try:  # numpy numbers (an accuracy from torch or numpy) become plain ones
+            metrics_text = json.dumps(metrics, sort_keys=True, default=lambda value: value.item())
+        except (TypeError, ValueError, AttributeError) as error:
+            raise ValueError(f"metrics must be JSON data (dicts, lists, numbers, text): {error}") from None
+        now = utc_iso()
+        trained = utc_iso(trained_at) if trained_at is not None else None
+        with self._writing(f"record model {version}") as conn:
+            if active:
+                conn.execute("UPDATE models SET active = 0 WHERE active = 1 AND version != ?", (version,))
+            conn.execute(
+                "INSERT INTO models (version, path, trained_at, examples, player_examples, metrics, "
+                "active, activated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(version) DO UPDATE SET "
+                "path = excluded.path, trained_at = coalesce(?, trained_at), examples = excluded.examples, "
+                "player_examples = excluded.player_examples, metrics = excluded.metrics, "
+                "active = excluded.active, activated_at = coalesce(excluded.activated_at, activated_at)",
+                (version, str(path), trained or now, int(examples), int(player_examples), metrics_text,
+                 int(bool(active)), now if active else None, trained))
+
+    def models(self) -> list[dict]:
+        """Every recorded model, oldest first, ``metrics`` decoded and ``active`` a bool."""
+        rows = self._reading("SELECT * FROM models ORDER BY trained_at, id")
+        return [dict(row, metrics=json.loads(row["metrics"]), active=bool(row["active"])) for row in rows]
+
+    def active_model(self) -> dict | None:
+        return next((model for model in self.models() if model["active"]), None)

@@ -1,0 +1,513 @@
+"""Tests for model/store.py: real SQLite files in tmp dirs, plus an in-memory store for the quick ones."""
+
+import inspect
+import json
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlite_utils import Database
+
+import numpy as np
+
+from model import store as store_module
+from model import store_codec
+from model.store import DEFAULT_DB_PATH, MIGRATIONS, Session, Store, StoreError
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT.parent / "shared" / "quickdraw-sample"
+CODE_PATTERN = re.compile(r"[2-9A-HJKMNP-Z]{3}-[2-9A-HJKMNP-Z]{4}")
+
+# Two timed strokes as the game records them (canvas pixels, ms since the first point).
+CAT = [[[10, 20, 30], [40, 50, 40], [0, 16, 33]], [[25, 26], [60, 61], [400, 420]]]
+GUESSES = [(200, [("cat", 0.61), ("dog", 0.2)]), (420, [("cat", 0.93)])]
+
+
+@pytest.fixture
+def memory_store():
+    with Store(":memory:") as store:
+        yield store
+
+
+@pytest.fixture
+def file_store(tmp_path):
+    with Store(tmp_path / "nested" / "dir" / "pennydraw.db") as store:
+        yield store
+
+
+def save(store, session, word="cat", drawing=CAT, recognized=True, guessed_at_ms=420, duration_ms=1500,
+         guesses=GUESSES):
+    return store.save_drawing(session, word, drawing, recognized, guessed_at_ms, duration_ms, guesses)
+
+
+def row_counts(store):
+    return {table: store.db[table].count for table in ("sessions", "drawings", "guesses", "models")}
+
+
+def google_record(key_id, word="cat", drawing=((0, 255), (10, 0)), timestamp="2017-03-21 16:12:14.28939 UTC"):
+    return {"word": word, "countrycode": "FR", "timestamp": timestamp, "recognized": True,
+            "key_id": key_id, "drawing": [[list(drawing[0]), list(drawing[1])]]}
+
+
+def sample_records(name):
+    path = SAMPLE / name
+    if not path.exists():
+        pytest.skip(f"Quick, Draw! sample not found at {path}")
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+# ---- opening ---------------------------------------------------------------------------------
+
+def test_default_path_is_data_dir_of_repository():
+    assert DEFAULT_DB_PATH == ROOT / "data" / "pennydraw.db"
+    assert inspect.signature(Store).parameters["path"].default == DEFAULT_DB_PATH
+
+
+def test_file_store_creates_parent_and_sets_pragmas(tmp_path, file_store):
+    assert file_store.path == tmp_path / "nested" / "dir" / "pennydraw.db"
+    assert file_store.path.is_file()
+    pragma = lambda name: file_store.db.execute(f"PRAGMA {name}").fetchone()[0]  # noqa: E731
+    assert pragma("journal_mode") == "wal"
+    assert pragma("foreign_keys") == 1
+    assert pragma("synchronous") == 1  # NORMAL
+    assert {"sessions", "drawings", "guesses", "models"} <= set(file_store.db.table_names())
+    assert [m.name for m in MIGRATIONS.applied(file_store.db)] == ["m001_drawings", "m002_models"]
+    indexed = {tuple(index.columns) for index in file_store.db["drawings"].indexes}
+    assert {("key",), ("word", "id"), ("session_id",), ("created_at",)} <= indexed
+    cascades = {fk.other_table: fk.on_delete for fk in file_store.db["drawings"].foreign_keys}
+    assert cascades == {"sessions": "CASCADE"}
+
+
+def test_reopening_keeps_data_and_runs_no_migration_twice(tmp_path):
+    path = tmp_path / "p.db"
+    with Store(str(path)) as store:
+        drawing_id = save(store, store.start_session())
+    with Store(path) as store:
+        assert [d["id"] for d in store.drawings()] == [drawing_id]
+        assert store.db["_sqlite_migrations"].count == 2
+
+
+def test_migration_upgrades_a_database_made_by_the_first_migration(tmp_path):
+    path = tmp_path / "old.db"
+    old = Database(path)
+    MIGRATIONS.apply(old, stop_before="m002_models")
+    old.execute("INSERT INTO sessions (code, started_at, locale, consent, source) "
+                "VALUES ('ABC-DEFG', '2024-01-01T00:00:00.000+00:00', 'de', 1, 'game')")
+    old.execute("INSERT INTO drawings (key, session_id, word, drawing, recognized, duration_ms, created_at) "
+                "VALUES ('k1', 1, 'cat', '[[[1,2],[3,4]]]', 1, 700, '2024-01-01T00:00:01.000+00:00')")
+    assert "models" not in old.table_names()
+    old.close()
+    with Store(path) as store:
+        assert [m.name for m in MIGRATIONS.applied(store.db)] == ["m001_drawings", "m002_models"]
+        assert [d["drawing"] for d in store.drawings()] == [[[[1, 2], [3, 4]]]]
+        store.record_model("v1", "m.pt", 10, {"accuracy": 0.5})
+        assert store.active_model()["version"] == "v1"
+        assert store.forget("abc-defg") == 1
+
+
+def test_database_from_a_newer_pennydraw_is_refused(tmp_path):
+    path = tmp_path / "new.db"
+    Store(path).close()
+    db = Database(path)
+    db["_sqlite_migrations"].insert({"migration_set": "pennydraw", "name": "m999_future", "applied_at": "x"})
+    db.close()
+    with pytest.raises(StoreError, match="newer pennydraw"):
+        Store(path)
+
+
+def test_file_that_is_not_sqlite_is_refused_and_left_untouched(tmp_path):
+    path = tmp_path / "notes.db"
+    content = b"my shopping list, not a database\n" * 200
+    path.write_bytes(content)
+    with pytest.raises(StoreError, match=re.escape(str(path))):
+        Store(path)
+    assert path.read_bytes() == content
+    assert not Path(f"{path}-wal").exists()
+
+
+def test_sqlite_file_of_another_program_is_refused_and_left_untouched(tmp_path):
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE notes (text TEXT)")
+        conn.execute("INSERT INTO notes VALUES ('keep me')")
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match="other program"):
+        Store(path)
+    assert path.read_bytes() == before
+
+
+def test_damaged_database_gives_a_clear_error(tmp_path):
+    path = tmp_path / "damaged.db"
+    with Store(path) as store:
+        session = store.start_session()
+        for _ in range(20):
+            save(store, session)
+    data = bytearray(path.read_bytes())
+    data[8192:] = b"\x5a" * (len(data) - 8192)  # everything after the first two pages
+    path.write_bytes(bytes(data))
+    try:
+        with Store(path) as store:
+            problems = store.integrity_check()
+    except StoreError as error:
+        assert str(path) in str(error)
+    else:
+        assert problems != "ok"
+    assert path.read_bytes() == bytes(data)
+
+
+def test_directory_or_impossible_path_gives_store_error(tmp_path):
+    with pytest.raises(StoreError, match="directory"):
+        Store(tmp_path)
+    (tmp_path / "a_file").write_text("x")
+    with pytest.raises(StoreError, match="a_file"):
+        Store(tmp_path / "a_file" / "p.db")
+
+
+# ---- the game ----------------------------------------------------------------------------------
+
+def test_session_codes_are_unique_and_easy_to_read(memory_store):
+    sessions = [memory_store.start_session(locale="fr", kiosk="museum-2") for _ in range(200)]
+    assert all(CODE_PATTERN.fullmatch(s.code) for s in sessions)
+    assert len({s.code for s in sessions}) == 200
+    row = memory_store.db["sessions"].get(sessions[0].id)
+    assert (row["locale"], row["kiosk"], row["consent"], row["source"]) == ("fr", "museum-2", 1, "game")
+    assert datetime.fromisoformat(row["started_at"]).tzinfo == timezone.utc
+
+
+def test_save_and_read_back(memory_store):
+    session = memory_store.start_session()
+    drawing_id = save(memory_store, session)
+    (drawing,) = memory_store.drawings()
+    assert drawing["id"] == drawing_id and drawing["session_id"] == session.id
+    assert drawing["drawing"] == CAT and drawing["word"] == "cat"
+    assert drawing["recognized"] is True
+    assert (drawing["guessed_at_ms"], drawing["duration_ms"], drawing["countrycode"]) == (420, 1500, None)
+    assert re.fullmatch(r"[0-9a-f]{32}", drawing["key"])
+    assert memory_store.guesses(drawing_id) == GUESSES
+    odd_names = [(0.4, [('ice "cream"', 0.5), ("été", 0.123456789), ("0", 1)])]
+    odd_id = save(memory_store, session, guesses=odd_names)
+    assert memory_store.guesses(odd_id) == [(0, [('ice "cream"', 0.5), ("été", 0.123457), ("0", 1.0)])]
+
+
+def test_drawing_is_stored_as_compact_json(memory_store):
+    session = memory_store.start_session()
+    floaty = [[[1.0, 2.5], [3.0, 4.0]], [[7, 8, 9], [1, 1, 1], [0.0, 10.0, 20.5]]]
+    drawing_id = save(memory_store, session, drawing=floaty, guesses=())
+    text = memory_store.db.execute("SELECT drawing FROM drawings WHERE id = ?", [drawing_id]).fetchone()[0]
+    assert text == "[[[1,2.5],[3,4]],[[7,8,9],[1,1,1],[0,10,20.5]]]"
+    numpy_drawing_id = save(memory_store, session, drawing=[np.array(CAT[0])], guesses=())
+    text = memory_store.db.execute("SELECT drawing FROM drawings WHERE id = ?", [numpy_drawing_id]).fetchone()[0]
+    assert text == "[[[10,20,30],[40,50,40],[0,16,33]]]"
+
+
+@pytest.mark.parametrize("drawing", [
+    [[[1, 2], [3]]],  # ragged
+    [[[1, float("nan")], [3, 4]]],
+    [[[1, 2]]],  # no ys
+    "not a drawing",
+    [[[True, 2], [3, 4]], [["a", "b"], [1, 2]]],
+    [[[10**400, 2], [3, 4]]],  # no float can hold it
+])
+def test_bad_drawing_raises_and_writes_nothing(memory_store, drawing):
+    session = memory_store.start_session()
+    before = row_counts(memory_store)
+    with pytest.raises(ValueError):
+        save(memory_store, session, drawing=drawing)
+    assert row_counts(memory_store) == before
+
+
+def test_bad_guesses_or_word_raise_and_write_nothing(memory_store):
+    session = memory_store.start_session()
+    before = row_counts(memory_store)
+    with pytest.raises(ValueError, match="guess"):
+        save(memory_store, session, guesses=[(10, "cat")])
+    with pytest.raises(ValueError, match="probabilities"):
+        save(memory_store, session, guesses=[(10, [("cat", 1.5)])])
+    with pytest.raises(ValueError, match="guess"):
+        save(memory_store, session, guesses=[(float("inf"), [("cat", 0.5)])])
+    with pytest.raises(ValueError, match="word"):
+        save(memory_store, session, word="")
+    with pytest.raises(ValueError, match="duration_ms"):
+        save(memory_store, session, duration_ms=-5)
+    with pytest.raises(ValueError, match="guessed_at_ms"):
+        save(memory_store, session, guessed_at_ms=float("nan"))
+    assert row_counts(memory_store) == before
+
+
+def test_without_consent_no_byte_on_disk_changes(file_store):
+    path = file_store.path
+    save(file_store, file_store.start_session())  # the log holds something already
+    files = [path, Path(f"{path}-wal")]
+    before_bytes = [f.read_bytes() for f in files]
+    before_counts = row_counts(file_store)
+    session = file_store.start_session(locale="de", consent=False, kiosk="k1")
+    assert session == Session(id=None, code=None, consent=False, locale="de", kiosk="k1")
+    for _ in range(5):
+        assert save(file_store, session) is None
+    assert [f.read_bytes() for f in files] == before_bytes
+    assert row_counts(file_store) == before_counts
+    with pytest.raises(ValueError, match="never stored"):
+        file_store.totals(session)
+
+
+def test_saved_drawing_survives_sigkill_right_after_save(tmp_path):
+    path = tmp_path / "killed.db"
+    program = (
+        "import sys, time\n"
+        f"sys.path.insert(0, {str(ROOT)!r})\n"
+        "from model.store import Store\n"
+        f"store = Store({str(path)!r})\n"
+        "session = store.start_session()\n"
+        f"drawing_id = store.save_drawing(session, 'cat', {CAT!r}, True, 420, 1500, {GUESSES!r})\n"
+        "print(drawing_id, session.code, flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    child = subprocess.Popen([sys.executable, "-c", program], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        line = child.stdout.readline()
+        child.send_signal(signal.SIGKILL)
+    finally:
+        child.wait(timeout=30)
+        child.stdout.close()
+    assert child.returncode == -signal.SIGKILL
+    drawing_id, code = line.split()
+    assert os.path.getsize(f"{path}-wal") > 0  # the commit lives in the log, not yet checkpointed
+    with Store(path) as store:
+        assert store.integrity_check() == "ok"
+        (drawing,) = store.drawings()
+        assert (drawing["id"], drawing["drawing"]) == (int(drawing_id), CAT)
+        assert store.guesses(int(drawing_id)) == GUESSES
+        assert store.forget(code) == 1
+
+
+def test_disk_full_raises_store_error_and_loses_nothing(file_store):
+    session = file_store.start_session()
+    kept = save(file_store, session)
+    before = row_counts(file_store)
+    pages = file_store.db.execute("PRAGMA page_count").fetchone()[0]
+    file_store.db.execute(f"PRAGMA max_page_count = {pages}")
+    huge = [[list(range(5000)), list(range(5000))]]
+    with pytest.raises(StoreError, match="full") as error:
+        save(file_store, session, drawing=huge)
+    assert str(file_store.path) in str(error.value)
+    assert row_counts(file_store) == before
+    assert [d["id"] for d in file_store.drawings()] == [kept]
+    file_store.db.execute("PRAGMA max_page_count = 1073741823")
+    assert save(file_store, session, drawing=huge) is not None
+    assert file_store.integrity_check() == "ok"
+
+
+def test_read_only_database_raises_store_error_and_loses_nothing(file_store):
+    session = file_store.start_session()
+    save(file_store, session)
+    before = row_counts(file_store)
+    file_store.db.execute("PRAGMA query_only = 1")
+    with pytest.raises(StoreError, match="readonly"):
+        save(file_store, session)
+    with pytest.raises(StoreError):
+        file_store.start_session()
+    assert row_counts(file_store) == before
+
+
+def test_two_stores_on_one_file_see_each_other(tmp_path):
+    with Store(tmp_path / "p.db") as writer, Store(tmp_path / "p.db") as reader:
+        drawing_id = save(writer, writer.start_session())
+        assert [d["id"] for d in reader.drawings()] == [drawing_id]
+
+
+# ---- reading -----------------------------------------------------------------------------------
+
+def test_drawings_filters_counts_and_totals(memory_store):
+    first, second = memory_store.start_session(), memory_store.start_session()
+    ids = [save(memory_store, first, word="cat", duration_ms=1000),
+           save(memory_store, first, word="dog", recognized=False, guessed_at_ms=None, duration_ms=2500),
+           save(memory_store, second, word="cat", duration_ms=4000)]
+    assert [d["id"] for d in memory_store.drawings()] == ids
+    assert [d["id"] for d in memory_store.drawings(word="cat")] == [ids[0], ids[2]]
+    assert [d["id"] for d in memory_store.drawings(limit=2)] == ids[:2]
+    assert [d["id"] for d in memory_store.drawings(session_id=second.id)] == [ids[2]]
+    assert [d["id"] for d in memory_store.drawings(session_id=first)] == ids[:2]
+    memory_store.db.execute("UPDATE drawings SET created_at = '2020-01-01T00:00:00.000+00:00' WHERE id = ?",
+                            [ids[0]])
+    assert [d["id"] for d in memory_store.drawings(since="2021-01-01")] == ids[1:]
+    assert [d["id"] for d in memory_store.drawings(since=datetime(2019, 1, 1))] == ids
+    assert (memory_store.count_drawings(), memory_store.count_drawings("cat"),
+            memory_store.count_drawings("owl")) == (3, 2, 0)
+    assert memory_store.totals() == {"drawings": 3, "seconds": 7.5, "recognized": 2, "sessions": 2}
+    assert memory_store.totals(first) == {"drawings": 2, "seconds": 3.5, "recognized": 1, "sessions": 1}
+    assert memory_store.totals(second.id)["seconds"] == 4.0
+
+
+def test_totals_can_leave_imported_drawings_out(memory_store):
+    save(memory_store, memory_store.start_session(), duration_ms=2000)
+    memory_store.insert_imported([google_record("1"), google_record("2")], "cat.ndjson")
+    assert memory_store.totals()["drawings"] == 3
+    assert memory_store.totals(source="game") == {"drawings": 1, "seconds": 2.0, "recognized": 1, "sessions": 1}
+    assert memory_store.totals(source="import") == {"drawings": 2, "seconds": 0.0, "recognized": 2, "sessions": 1}
+    with pytest.raises(ValueError):
+        memory_store.totals(source="google")
+
+
+def test_random_drawings(memory_store):
+    player, others = memory_store.start_session(), memory_store.start_session()
+    mine = {save(memory_store, player) for _ in range(3)}
+    theirs = {save(memory_store, others) for _ in range(5)}
+    save(memory_store, others, word="dog")
+    picked = memory_store.random_drawings("cat", 4, exclude_session=player)
+    assert len(picked) == 4 and {d["id"] for d in picked} <= theirs
+    assert all(d["word"] == "cat" and d["drawing"] == CAT for d in picked)
+    assert {d["id"] for d in memory_store.random_drawings("cat", 50)} == mine | theirs
+    assert {d["id"] for d in memory_store.random_drawings("cat", 50, exclude_session=others.id)} == mine
+    assert memory_store.random_drawings("owl", 3) == []
+
+
+def test_integrity_check_reports_dangling_rows(memory_store):
+    save(memory_store, memory_store.start_session())
+    assert memory_store.integrity_check() == "ok"
+    memory_store.db.execute("PRAGMA foreign_keys = OFF")
+    memory_store.db.execute("DELETE FROM sessions")
+    assert "missing sessions row" in memory_store.integrity_check()
+
+
+# ---- erasing -----------------------------------------------------------------------------------
+
+def test_forget_erases_one_session_entirely(memory_store):
+    gone, kept = memory_store.start_session(), memory_store.start_session()
+    for _ in range(3):
+        save(memory_store, gone)
+    kept_id = save(memory_store, kept)
+    typed = gone.code.replace("-", "").lower()
+    assert memory_store.forget(typed) == 3
+    assert memory_store.db.execute("SELECT count(*) FROM sessions WHERE code = ?", [gone.code]).fetchone()[0] == 0
+    assert [d["id"] for d in memory_store.drawings()] == [kept_id]
+    assert memory_store.db["guesses"].count == len(GUESSES)  # only the kept drawing's
+    assert memory_store.forget(gone.code) == 0
+    assert memory_store.forget("ZZZ-ZZZZ") == 0
+    assert memory_store.forget("hello") == 0
+    assert memory_store.forget(f" {kept.code.lower()} ") == 1
+
+
+def test_forget_leaves_no_trace_in_the_files(file_store):
+    session = file_store.start_session()
+    for _ in range(20):
+        save(file_store, session, word="zebra-secret-word")
+    save(file_store, file_store.start_session(), word="cat")
+    assert file_store.forget(session.code) == 20
+    for path in (file_store.path, Path(f"{file_store.path}-wal")):
+        data = path.read_bytes() if path.exists() else b""
+        assert b"zebra-secret-word" not in data and session.code.encode() not in data
+
+
+def test_purge_older_than_erases_old_player_drawings_only(memory_store):
+    old, recent = memory_store.start_session(), memory_store.start_session()
+    old_ids = [save(memory_store, old) for _ in range(2)]
+    mixed_old = save(memory_store, recent)
+    recent_id = save(memory_store, recent)
+    memory_store.insert_imported([google_record("1"), google_record("2")], "cat.ndjson")  # from 2017
+    long_ago = (datetime.now(timezone.utc) - timedelta(days=40)).isoformat(timespec="milliseconds")
+    memory_store.db.execute("UPDATE sessions SET started_at = ? WHERE id IN (?, ?)", [long_ago, old.id, recent.id])
+    memory_store.db.execute("UPDATE drawings SET created_at = ? WHERE id IN (?, ?, ?)", [long_ago, *old_ids, mixed_old])
+    assert memory_store.purge_older_than(30) == 3
+    assert {d["id"] for d in memory_store.drawings(session_id=recent)} == {recent_id}
+    assert memory_store.count_drawings() == 3  # recent_id plus the two imported
+    sessions = {row["id"] for row in memory_store.db["sessions"].rows}
+    assert old.id not in sessions and recent.id in sessions
+    assert memory_store.purge_older_than(30) == 0
+    with pytest.raises(ValueError):
+        memory_store.purge_older_than(-1)
+
+
+# ---- importing ---------------------------------------------------------------------------------
+
+def test_import_keeps_google_fields_and_skips_duplicates(file_store):
+    records = sample_records("cat.ndjson")
+    assert file_store.insert_imported(records, Path("/somewhere/cat.ndjson")) == len(records)
+    (session,) = file_store.db["sessions"].rows
+    assert (session["source"], session["consent"]) == ("import:cat.ndjson", 1)
+    stored = list(file_store.drawings(word="cat"))
+    assert [d["drawing"] for d in stored] == [r["drawing"] for r in records]
+    assert [d["key"] for d in stored] == [r["key_id"] for r in records]
+    assert [d["countrycode"] for d in stored] == [r["countrycode"] for r in records]
+    assert [d["recognized"] for d in stored] == [r["recognized"] for r in records]
+    assert stored[0]["created_at"] == store_codec.utc_iso(records[0]["timestamp"])
+    assert file_store.insert_imported(records, "cat.ndjson") == 0
+    assert file_store.db["sessions"].count == 1  # no empty session left behind
+    assert file_store.insert_imported([google_record("new-1"), *records[:3]], "more.ndjson") == 1
+    assert file_store.count_drawings() == len(records) + 1
+
+
+def test_import_without_key_ids_is_also_idempotent(memory_store):
+    records = sample_records("cake.ndjson")
+    without = [r for r in records if "key_id" not in r]
+    assert without, "cake.ndjson is expected to hold records without key_id"
+    assert memory_store.insert_imported(records, "cake.ndjson") == len(records)
+    assert memory_store.insert_imported(records, "cake.ndjson") == 0
+    keys = [d["key"] for d in memory_store.drawings()]
+    assert len(set(keys)) == len(records)
+
+
+def test_import_is_all_or_nothing_when_the_source_fails(memory_store, monkeypatch):
+    monkeypatch.setattr(store_module, "IMPORT_BATCH", 3)  # several batches run before the failure
+
+    def broken_file():
+        for number in range(10):
+            yield google_record(str(number))
+        raise OSError("disk unplugged while reading")
+
+    before = row_counts(memory_store)
+    with pytest.raises(OSError, match="unplugged"):
+        memory_store.insert_imported(broken_file(), "broken.ndjson")
+    assert row_counts(memory_store) == before
+    for broken in ([[1, 2], [3]], [[10**400, 2], [3, 4]]):
+        bad = [google_record("a"), google_record("b"), {"word": "cat", "drawing": [broken]}]
+        with pytest.raises(ValueError, match="record 3"):
+            memory_store.insert_imported(bad, "bad.ndjson")
+    assert row_counts(memory_store) == before
+
+
+def test_plain_int_fast_path_agrees_with_as_arrays_path():
+    records = sample_records("The Eiffel Tower.ndjson") + sample_records("cat.ndjson")
+    timed = [[[0, 5, 9], [1, 1, 2], [0, 15, 31]], [[-3], [4], [50]]]
+    for drawing in [r["drawing"] for r in records] + [timed, []]:
+        fast = store_codec.encode_drawing(drawing, check=False)
+        slow = store_codec.encode_drawing([np.array(s) for s in drawing])
+        assert fast == slow
+    assert store_codec.encode_drawing(timed) == ("[[[0,5,9],[1,1,2],[0,15,31]],[[-3],[4],[50]]]", 50)
+    for sneaky in ([[[1, 2], [3, [4]]]], [[[1, 2], [3, True]]], [[[10**20, 2], [3, 4]]]):
+        assert store_codec._plain_int_json(sneaky) is None
+
+
+# ---- models ------------------------------------------------------------------------------------
+
+def test_models_are_recorded_oldest_first_and_swapped(memory_store):
+    assert memory_store.models() == [] and memory_store.active_model() is None
+    memory_store.record_model("v2", "runs/v2.pt", 2000, {"top1": 0.8}, player_examples=12,
+                              trained_at="2025-02-01T10:00:00Z")
+    memory_store.record_model("v1", "runs/v1.pt", 1000, {"top1": 0.7}, trained_at=datetime(2025, 1, 1))
+    models = memory_store.models()
+    assert [m["version"] for m in models] == ["v1", "v2"]
+    assert models[1]["metrics"] == {"top1": 0.8} and models[1]["player_examples"] == 12
+    assert memory_store.active_model()["version"] == "v1"
+    memory_store.record_model("v3", "runs/v3.pt", 3000, {"top1": np.float32(0.5)}, active=False)
+    assert memory_store.models()[2]["metrics"] == {"top1": 0.5}
+    assert memory_store.active_model()["version"] == "v1"
+    memory_store.record_model("v2", "runs/v2.pt", 2000, {"top1": 0.8})  # the kiosk swaps back
+    assert [m["version"] for m in memory_store.models() if m["active"]] == ["v2"]
+    assert memory_store.models()[1]["trained_at"] == "2025-02-01T10:00:00.000+00:00"
+    assert len(memory_store.models()) == 3
+    with pytest.raises(ValueError, match="metrics"):
+        memory_store.record_model("v4", "runs/v4.pt", 1, {"when": datetime(2025, 1, 1)})
+
+
+def test_closed_store_raises_store_error(tmp_path):
+    with Store(tmp_path / "p.db") as store:
+        pass
+    with pytest.raises(StoreError):
+        store.count_drawings()
