@@ -70,19 +70,19 @@ def normalize_code(text: str) -> str | None:
     return f"{symbols[:3]}-{symbols[3:]}"
 
 
-def encode_drawing(drawing, check: bool = True) -> tuple[str, int | None]:
+def encode_drawing(drawing) -> tuple[str, int | None]:
     """Validate a drawing; return (compact JSON ``[[xs, ys(, ts)], ...]``, last time in ms or None).
 
     Integral values are written as ints, others as the shortest float text that reads back exactly
-    (Python's repr), so decoding gives back the very same numbers. Validation is
-    ``strokes.as_arrays``; with ``check=False`` a drawing made only of plain int lists (Google's files)
-    is checked by ``_plain_int_json`` alone, which tests the same rules several times faster.
+    (Python's repr), so decoding gives back the very same numbers. A drawing made only of plain int
+    lists (Google's files, mouse input) is checked by ``_plain_int_json``, which tests the rules of
+    ``strokes.as_arrays`` several times faster; anything else goes through ``as_arrays`` itself.
     """
-    text = _plain_int_json(drawing, exact_floats=not check)
-    arrays = _checked_arrays(drawing) if check or text is None else None
+    text = _plain_int_json(drawing, exact_floats=True)
     if text is not None:
         times = [stroke[2] for stroke in drawing if len(stroke) == 3]
         return text, (max(max(ts) for ts in times) if times else None)
+    arrays = _checked_arrays(drawing)
     if not arrays:
         return "[]", None
     flat = np.concatenate([a.ravel() for a in arrays])
@@ -163,7 +163,7 @@ def imported_row(record: dict, number: int, session_id: int, now: str) -> tuple:
     if not isinstance(word, str) or not word:
         raise ValueError(f"record {number} has no word")
     try:
-        text, duration = encode_drawing(drawing, check=False)
+        text, duration = encode_drawing(drawing)
         created = google_time(record["timestamp"]) if record.get("timestamp") else now
     except ValueError as error:
         raise ValueError(f"record {number} ({word}): {error}") from None

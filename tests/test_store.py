@@ -476,7 +476,7 @@ def test_plain_int_fast_path_agrees_with_as_arrays_path():
     records = sample_records("The Eiffel Tower.ndjson") + sample_records("cat.ndjson")
     timed = [[[0, 5, 9], [1, 1, 2], [0, 15, 31]], [[-3], [4], [50]]]
     for drawing in [r["drawing"] for r in records] + [timed, []]:
-        fast = store_codec.encode_drawing(drawing, check=False)
+        fast = store_codec.encode_drawing(drawing)
         slow = store_codec.encode_drawing([np.array(s) for s in drawing])
         assert fast == slow
     assert store_codec.encode_drawing(timed) == ("[[[0,5,9],[1,1,2],[0,15,31]],[[-3],[4],[50]]]", 50)
