@@ -1,0 +1,259 @@
+"""`python -m model ...`: the data commands. Argument parsing only; the work is in formats.py, store.py,
+export.py, merge.py, stats.py and download.py.
+
+    python -m model import FILE [FILE ...] [--db PATH] [--skip-bad]
+    python -m model convert IN OUT [--skip-bad] [--simplify]
+    python -m model forget CODE [--db PATH]
+    python -m model export --db A.db [--db B.db ...] --out DIR [--formats raw,simplified,npy,npz]
+    python -m model merge OUT.db IN.db [IN.db ...]
+    python -m model stats (--db PATH | --dir DIR) [--plot OUT.png]
+    python -m model download --categories cat dog|all --out DIR [--format simplified]
+
+One small function per subcommand (`cmd_<name>`), registered in `build_parser`. Bad input ends with
+exit status 2 and one line on stderr, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import sys
+
+from model import download, export, formats, merge, stats
+from model.store import DEFAULT_DB_PATH, Store, StoreError
+
+EXIT_OK, EXIT_BAD_INPUT = 0, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error in one line (and still exits 2)."""
+
+    def error(self, message: str):
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _fail(message: str) -> int:
+    print(f"python -m model: error: {message}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def _print_skips(result: formats.Transfer) -> None:
+    for message in result.errors:
+        print(f"  skipped: {message}")
+    if result.skipped_bad > len(result.errors):
+        print(f"  ... and {result.skipped_bad - len(result.errors)} more")
+
+
+def cmd_import(args) -> int:
+    failed = 0
+    with Store(args.db) as store:
+        for path in args.files:
+            try:
+                result = formats.import_file(store, path, skip_bad=args.skip_bad)
+            except (formats.FormatError, ValueError, OSError) as error:
+                failed += 1
+                print(f"nothing imported: {error}", file=sys.stderr)
+                continue
+            print(f"{path}: imported {result.written}, skipped-bad {result.skipped_bad}, "
+                  f"duplicates {result.duplicates}, {result.rate:,.0f} drawings/s")
+            _print_skips(result)
+    return EXIT_BAD_INPUT if failed else EXIT_OK
+
+
+def cmd_convert(args) -> int:
+    result = formats.convert_file(args.input, args.output, skip_bad=args.skip_bad, simplify=args.simplify)
+    print(f"{args.output}: wrote {result.written} drawings from {args.input}, skipped-bad "
+          f"{result.skipped_bad}, {result.rate:,.0f} drawings/s")
+    _print_skips(result)
+    return EXIT_OK
+
+
+def cmd_forget(args) -> int:
+    with Store(args.db) as store:
+        erased = store.forget(args.code)
+    if erased == 0:
+        print(f"nothing erased: no drawings stored under erasure code {args.code!r}")
+    else:
+        print(f"erased the session with code {args.code!r} and its {erased} drawing(s), with their guesses")
+    return EXIT_OK
+
+
+def cmd_export(args) -> int:
+    settings = export.ExportSettings(formats=tuple(args.formats), categories=args.categories or None,
+                                     licence=args.licence)
+    result = export.export(args.db or [DEFAULT_DB_PATH], args.out, settings)
+    print(f"{args.out}: wrote {result.drawings} drawings in {len(result.categories)} categories as "
+          f"{', '.join(settings.formats)} ({len(result.files) - 1} files) in {result.seconds:.1f} s; "
+          f"see {args.out}/DATASHEET.md")
+    return EXIT_OK
+
+
+def cmd_merge(args) -> int:
+    results = merge.merge(args.out, args.inputs)
+    for counts in results:
+        print(merge.summary(counts))
+    with Store(args.out) as store:
+        totals = store.totals()
+    print(f"{args.out}: {totals['sessions']} session(s) with drawings, {totals['drawings']} drawing(s)")
+    return EXIT_OK
+
+
+def cmd_stats(args) -> int:
+    table = stats.db_stats(args.db) if args.db else stats.dir_stats(args.dir)
+    if not table:
+        print(f"{args.db or args.dir}: no drawings")
+        return EXIT_OK
+    print(stats.format_table(table))
+    if args.plot:
+        print(f"wrote {stats.plot_stats(table, args.plot, title=str(args.db or args.dir))}")
+    return EXIT_OK
+
+
+def cmd_download(args) -> int:
+    settings = download.DownloadSettings(base_url=args.base_url, retries=args.retries,
+                                         progress=not args.quiet)
+    try:
+        for done in download.download(args.categories, args.out, args.format, settings):
+            state = ("already there" if done.skipped else
+                     f"{done.bytes:,} bytes" + (f" (resumed at {done.resumed_from:,})" if done.resumed_from else "")
+                     + (", MD5 checked" if done.md5_checked else ""))
+            print(f"{done.path}: {state}")
+    except download.DownloadError as error:
+        print(f"python -m model: error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("python -m model: interrupted; run the same command again to resume", file=sys.stderr)
+        return 130
+    return EXIT_OK
+
+
+def _comma_list(text: str) -> list[str]:
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m model", description="pennydraw's data commands: Quick, Draw! files "
+                     "(.ndjson raw or simplified, .npy bitmaps, sketch-rnn .npz, .bin) and the drawing store.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+
+    def db_option(command):
+        command.add_argument("--db", metavar="PATH", default=DEFAULT_DB_PATH,
+                             help="the SQLite store (default: data/pennydraw.db in the repository)")
+
+    command = commands.add_parser("import", help="import Quick, Draw! files into the store",
+                                  description="Import each file in one transaction: all of it or nothing. "
+                                  "Drawings whose key_id is already stored are counted as duplicates. "
+                                  ".npz files are unpickled: import only files you trust.")
+    command.add_argument("files", nargs="+", metavar="FILE", help=".ndjson, .npz or .bin file (not .npy)")
+    db_option(command)
+    command.add_argument("--skip-bad", action="store_true",
+                         help="skip malformed records and import the rest (default: refuse the whole file)")
+    command.set_defaults(run=cmd_import)
+
+    command = commands.add_parser("convert", help="convert a file to another format, by extension",
+                                  description="Read IN (.ndjson, .npy, .npz, .bin) and write OUT in the format "
+                                  "its extension names. .npy holds only bitmaps, so it converts only to .npy; "
+                                  ".bin holds only ints 0-255, so raw drawings need --simplify.")
+    command.add_argument("input", metavar="IN")
+    command.add_argument("output", metavar="OUT")
+    command.add_argument("--skip-bad", action="store_true", help="skip malformed records instead of stopping")
+    command.add_argument("--simplify", action="store_true",
+                         help="apply Google's simplification (0-255, RDP) to every drawing first")
+    command.set_defaults(run=cmd_convert)
+
+    command = commands.add_parser("forget", help="erase a player's session by its erasure code",
+                                  description="Erase the session, drawings and guesses behind an erasure "
+                                  "code such as K7F-3QXM (any case, dash optional).")
+    command.add_argument("code", metavar="CODE")
+    db_option(command)
+    command.set_defaults(run=cmd_forget)
+
+    examples = argparse.RawDescriptionHelpFormatter
+    command = commands.add_parser(
+        "export", help="write consented drawings as Quick, Draw! files with a DATASHEET.md",
+        formatter_class=examples, description="Write the drawings of consented sessions (players' and "
+        "imported) as Quick, Draw!-compatible files, one per category and format, in Google's folder "
+        "layout: DIR/raw/<category>.ndjson (with times), DIR/simplified/<category>.ndjson, "
+        "DIR/numpy_bitmap/<category>.npy, DIR/sketchrnn/<category>.npz, and DIR/DATASHEET.md (counts, "
+        "dates, recognised rate, collection, consent, licence). Google's fields; countrycode is null "
+        "for players' drawings; erasure codes never leave the database. Several --db export together "
+        "without duplicates.",
+        epilog="examples:\n"
+               "  python -m model export --db data/pennydraw.db --out export/\n"
+               "  python -m model export --db kiosk1.db --db kiosk2.db --out export/ --formats simplified,npy\n"
+               "  python -m model export --out export/ --categories cat \"alarm clock\" --licence \"CC0 1.0\"")
+    command.add_argument("--db", metavar="PATH", action="append",
+                         help="a store to export; repeat for several (default: data/pennydraw.db)")
+    command.add_argument("--out", metavar="DIR", required=True, help="folder for the files (created)")
+    command.add_argument("--formats", type=_comma_list, default=list(export.LAYOUT), metavar="LIST",
+                         help=f"comma-separated, among {','.join(export.LAYOUT)} (default: all)")
+    command.add_argument("--categories", nargs="+", metavar="CATEGORY",
+                         help="only these categories (default: every one with drawings)")
+    command.add_argument("--licence", default=export.DEFAULT_LICENCE,
+                         help="licence of the players' drawings, stated in the datasheet "
+                              f"(default: {export.DEFAULT_LICENCE}, like Google's data)")
+    command.set_defaults(run=cmd_export)
+
+    command = commands.add_parser(
+        "merge", help="merge kiosk databases into one, without duplicates", formatter_class=examples,
+        description="Copy each IN into OUT (created if absent), one transaction per IN. Sessions are "
+        "matched by erasure code, drawings by their stable key, guesses travel with their drawing, "
+        "models are matched by version: merging again adds nothing. Only consented sessions travel. "
+        "Erasure does not: a code forgotten in OUT comes back from a kiosk that still holds it, so "
+        "run forget on the kiosk databases too.",
+        epilog="examples:\n"
+               "  python -m model merge all.db kiosk1.db kiosk2.db\n"
+               "  python -m model merge all.db kiosk1.db     # again later: adds only what is new")
+    command.add_argument("out", metavar="OUT.db")
+    command.add_argument("inputs", nargs="+", metavar="IN.db")
+    command.set_defaults(run=cmd_merge)
+
+    command = commands.add_parser(
+        "stats", help="per-category counts, drawing time, strokes, recognised rate",
+        formatter_class=examples, description="Print per category: drawings, mean drawing time, mean "
+        "strokes and recognised rate, of a store (consented drawings) or of the Quick, Draw! files "
+        "directly in a folder (a mean only over drawings that carry it; '-' for none). --plot also "
+        "draws them (matplotlib).",
+        epilog="examples:\n"
+               "  python -m model stats --db data/pennydraw.db\n"
+               "  python -m model stats --dir export/simplified --plot simplified.png")
+    source = command.add_mutually_exclusive_group(required=True)
+    source.add_argument("--db", metavar="PATH", help="a pennydraw store")
+    source.add_argument("--dir", metavar="DIR", help="a folder of .ndjson, .bin, .npz or .npy files")
+    command.add_argument("--plot", metavar="OUT.png", help="also write PNG charts")
+    command.set_defaults(run=cmd_stats)
+
+    command = commands.add_parser(
+        "download", help="fetch Google's Quick, Draw! files (the only command using the network)",
+        formatter_class=examples, description="Download Google's official files from the public "
+        "Quick, Draw! bucket into DIR/<format>/<category>.<ext>. Resumable (a .part file and HTTP "
+        "Range), retried with backoff, size- and MD5-checked; files already there are skipped. "
+        "The data is Google's, under CC BY 4.0.",
+        epilog="examples:\n"
+               "  python -m model download --categories cat dog \"alarm clock\" --out data/quickdraw\n"
+               "  python -m model download --categories all --format numpy_bitmap --out data/quickdraw\n"
+               "  python -m model import data/quickdraw/simplified/cat.ndjson   # then into the store")
+    command.add_argument("--categories", nargs="+", required=True, metavar="CATEGORY",
+                         help="Quick, Draw! category names, or all (the 345 of "
+                              "assets/quickdraw_categories.txt)")
+    command.add_argument("--out", metavar="DIR", required=True, help="folder for the files (created)")
+    command.add_argument("--format", choices=list(download.FORMATS), default="simplified",
+                         help="which of Google's files (default: simplified)")
+    command.add_argument("--base-url", default=download.BASE_URL, metavar="URL",
+                         help=f"the bucket or a mirror with the same layout (default: {download.BASE_URL})")
+    command.add_argument("--retries", type=int, default=download.DownloadSettings.retries, metavar="N",
+                         help="attempts without progress before giving up (default: %(default)s)")
+    command.add_argument("--quiet", action="store_true", help="no progress bar")
+    command.set_defaults(run=cmd_download)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (formats.FormatError, ValueError, OSError, sqlite3.Error, StoreError) as error:
+        return _fail(str(error))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,150 @@
+"""Merge several drawing stores (one per kiosk, say) into one, without ever duplicating a row.
+
+`python -m model merge OUT.db IN.db [IN.db ...]` copies each input into OUT in one transaction per
+input (all of it or nothing). Rows are matched by what stays the same on every machine, never by
+row ids, so merging the same file twice, or A+B and then A again, changes nothing:
+
+- sessions by their erasure code (unique per store; a clash between kiosks is a 1-in-2.7e10 event);
+- drawings by their stable key (a uuid for players' drawings, Google's key_id for imported ones);
+- guesses travel with the drawing they belong to, only when that drawing is new to OUT;
+- models by version; a version OUT already has is left as it is.
+
+Only consented sessions travel (the store writes no other kind; a row marked otherwise stays put).
+An import session whose drawings OUT already holds (the same Google file imported on two kiosks)
+is not copied: it would stay empty. Erasure does not travel: a code forgotten in OUT comes back if
+a kiosk database still holds it, so erase on the kiosks too (or merge before erasing).
+"""
+from __future__ import annotations
+
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from model.store import Store, StoreError
+
+_DRAWING_COLUMNS = "key, session_id, word, drawing, recognized, guessed_at_ms, duration_ms, created_at, countrycode"
+_MODEL_COLUMNS = "version, path, trained_at, examples, player_examples, metrics, active, activated_at"
+
+
+@dataclass
+class MergeCounts:
+    """What one input added to OUT."""
+    source: Path
+    sessions: int = 0
+    drawings: int = 0
+    guesses: int = 0
+    models: int = 0
+    already_there: int = 0  # consented drawings of the input whose key OUT already held
+    seconds: float = 0.0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.sessions or self.drawings or self.guesses or self.models)
+
+
+def merge(out_path, in_paths, activate_first: bool = True) -> list[MergeCounts]:
+    """Merge every input into `out_path` (created if absent); one MergeCounts per input.
+
+    With `activate_first`, when OUT has no active model afterwards the model active in the first
+    input that has one becomes active (so a fresh merged store knows which model the kiosks used).
+    """
+    out_path = Path(out_path)
+    inputs = [Path(path) for path in in_paths]
+    if not inputs:
+        raise ValueError("give at least one database to merge into OUT")
+    for path in inputs:
+        if not path.is_file():
+            raise FileNotFoundError(f"no database at {path}")
+        if out_path.exists() and path.resolve() == out_path.resolve():
+            raise ValueError(f"{path} is the output itself; name another OUT")
+        Store(path).close()  # refuses what is not a pennydraw store (before OUT is created)
+    results = []
+    with Store(out_path) as out:
+        for path in inputs:
+            results.append(merge_one(out, path, activate_first))
+    return results
+
+
+def merge_one(out: Store, source: Path, activate_first: bool = True) -> MergeCounts:
+    """Copy what `source` holds and `out` lacks into `out`, in one transaction."""
+    started = time.perf_counter()
+    counts = MergeCounts(Path(source))
+    conn = out.db.conn
+    if conn.in_transaction:
+        raise StoreError(f"{out.path} is in the middle of a transaction; cannot merge into it now")
+    conn.execute("ATTACH DATABASE ? AS src", (str(source),))
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            _copy(conn, counts, activate_first)
+        except BaseException:
+            conn.rollback()
+            raise
+        conn.execute("COMMIT")
+    except sqlite3.Error as error:
+        if conn.in_transaction:
+            conn.rollback()
+        raise StoreError(f"could not merge {source} into {out.path}: {error}") from error
+    finally:
+        conn.execute("DETACH DATABASE src")
+    counts.seconds = time.perf_counter() - started
+    return counts
+
+
+def _scalar(conn: sqlite3.Connection, sql: str, params=()) -> int:
+    return conn.execute(sql, params).fetchone()[0]
+
+
+def _copy(conn: sqlite3.Connection, counts: MergeCounts, activate_first: bool) -> None:
+    last_session = _scalar(conn, "SELECT coalesce(max(id), 0) FROM main.sessions")
+    last_drawing = _scalar(conn, "SELECT coalesce(max(id), 0) FROM main.drawings")
+    consented_drawings = _scalar(
+        conn, "SELECT count(*) FROM src.drawings d JOIN src.sessions s ON s.id = d.session_id "
+              "WHERE s.consent = 1")
+
+    # Sessions, matched by erasure code. ("WHERE ..." before ON CONFLICT keeps SQLite's parser from
+    # reading ON as a join constraint.)
+    conn.execute(
+        "INSERT INTO main.sessions (code, started_at, locale, consent, kiosk, source) "
+        "SELECT code, started_at, locale, consent, kiosk, source FROM src.sessions "
+        "WHERE consent = 1 ORDER BY id ON CONFLICT(code) DO NOTHING")
+
+    # Drawings, matched by key, attached to OUT's session of the same code.
+    counts.drawings = conn.execute(
+        f"INSERT INTO main.drawings ({_DRAWING_COLUMNS}) "
+        "SELECT d.key, m.id, d.word, d.drawing, d.recognized, d.guessed_at_ms, d.duration_ms, "
+        "d.created_at, d.countrycode FROM src.drawings d JOIN src.sessions s ON s.id = d.session_id "
+        "JOIN main.sessions m ON m.code = s.code WHERE s.consent = 1 ORDER BY d.id "
+        "ON CONFLICT(key) DO NOTHING").rowcount
+    counts.already_there = consented_drawings - counts.drawings
+
+    # Import sessions just copied whose drawings were all here already would stay empty.
+    conn.execute("DELETE FROM main.sessions WHERE id > ? AND source != 'game' AND NOT EXISTS "
+                 "(SELECT 1 FROM main.drawings WHERE session_id = sessions.id)", (last_session,))
+    counts.sessions = _scalar(conn, "SELECT count(*) FROM main.sessions WHERE id > ?", (last_session,))
+
+    # Guesses of the drawings this merge added (ids above the old maximum), in their order.
+    counts.guesses = conn.execute(
+        "INSERT INTO main.guesses (drawing_id, t_ms, guesses) "
+        "SELECT md.id, g.t_ms, g.guesses FROM src.guesses g JOIN src.drawings d ON d.id = g.drawing_id "
+        "JOIN main.drawings md ON md.key = d.key WHERE md.id > ? ORDER BY g.id",
+        (last_drawing,)).rowcount
+
+    # Models, matched by version; copies arrive inactive so OUT keeps at most one active model.
+    counts.models = conn.execute(
+        f"INSERT INTO main.models ({_MODEL_COLUMNS}) "
+        "SELECT version, path, trained_at, examples, player_examples, metrics, 0, activated_at "
+        "FROM src.models WHERE true ORDER BY id ON CONFLICT(version) DO NOTHING").rowcount
+    if activate_first and not _scalar(conn, "SELECT count(*) FROM main.models WHERE active = 1"):
+        conn.execute("UPDATE main.models SET active = 1 WHERE version = "
+                     "(SELECT version FROM src.models WHERE active = 1 ORDER BY id LIMIT 1)")
+
+
+def summary(counts: MergeCounts) -> str:
+    """One line for the command: what an input added."""
+    if not counts.changed:
+        return f"{counts.source}: nothing new ({counts.already_there} drawing(s) already merged)"
+    return (f"{counts.source}: added {counts.sessions} session(s), {counts.drawings} drawing(s), "
+            f"{counts.guesses} guess snapshot(s), {counts.models} model(s); "
+            f"{counts.already_there} drawing(s) already there")
