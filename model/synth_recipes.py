@@ -1,0 +1,149 @@
+"""Doodle recipes, part 1: shapes, faces, sky and plants; and `RECIPES`, every category's recipe.
+
+Each category maps to a list of variants (how people draw it, weighted by how often), each a list of
+parts in the order people draw them. Coordinates are a unit frame about -1..1 with **y up**; angles
+are degrees with 90 = up. The proportions, part lists and variant weights come from looking at real
+Quick, Draw! doodles (`../shared/quickdraw-sample/`): e.g. most cats are a face with pointed ears and
+whiskers; most circles start at the top and go anticlockwise. Objects and animals are in
+`model/synth_recipes_things.py`.
+"""
+from __future__ import annotations
+
+from model.synth_recipes_things import THINGS
+from model.synth_shapes import (C, I, R, V, any_ring, arc, bumps, curve, dots, eye_pair, ngon, petals, poly,
+                                rays, ring, spiral, zigzag)
+
+
+SHAPES = {
+    "circle": [
+        V(any_ring(r=(1, R(0.85, 1.1)), jitter=0.03), aspect=0.1),
+    ],
+    "square": [
+        V(poly((-1, 1), (1, 1), (1, -1), (-1, -1), closed=True, split=C(1, 1, 1, 2, 4), jitter=0.04),
+          rotation=4),
+    ],
+    "triangle": [
+        V(poly((0, R(0.75, 1.1)), (-1, -0.8), (1, -0.8), closed=True, split=C(1, 1, 2, 3), jitter=0.05),
+          rotation=6, aspect=0.2),
+    ],
+    "star": [
+        V(ngon(n=5, pentagram=True, jitter=0.05), weight=0.5),
+        V(ngon(n=5, inner=R(0.35, 0.5), jitter=0.04), weight=0.5),
+    ],
+    "line": [
+        V(poly((-1, 0), (1, R(-0.08, 0.08)), jitter=0.01), weight=0.7, rotation=4),
+        V(poly((R(-0.08, 0.08), 1), (0, -1), jitter=0.01), weight=0.15, rotation=4),
+        V(poly((-1, -1), (1, 1), jitter=0.02), weight=0.15, rotation=12, flip=0.5),
+    ],
+    "zigzag": [
+        V(zigzag(-1, 1, -0.35, 0.35, n=I(5, 11), jitter=0.04), weight=0.75),
+        V(zigzag(-1, 1, -0.35, 0.35, n=I(5, 9), vertical=True, jitter=0.04), weight=0.1),
+        V(zigzag(-1, 1, -0.8, 0.8, n=I(3, 5), jitter=0.05), weight=0.15),
+    ],
+    "diamond": [
+        V(poly((R(-0.7, -0.4), 0.65), (R(0.4, 0.7), 0.65), (1, R(0.15, 0.4)), (0, -1), (-1, R(0.15, 0.4)),
+               closed=True, split=C(1, 1, 2)),
+          poly((-1, 0.28), (1, 0.28), p=0.6, jitter=0.04),
+          C(poly((-0.3, 0.28), (0, -1), p=0.5), poly((-0.3, 0.65), (0, 0.28), (0.3, 0.65), p=0.4)),
+          weight=0.55),
+        V(poly((0, 1), (R(0.6, 0.8), 0), (0, -1), (R(-0.8, -0.6), 0), closed=True, split=C(1, 1, 2)),
+          weight=0.45),
+    ],
+    "hexagon": [
+        V(ngon(n=6, rot=C(0, 30, 30), split=C(1, 1, 2, 3), jitter=0.04), aspect=0.12),
+    ],
+    "smiley face": [
+        V(any_ring(r=(1, R(0.9, 1.1))), eye_pair(0.35, 0.3),
+          arc((0, R(-0.1, 0.05)), (R(0.45, 0.65), R(0.35, 0.55)), R(195, 215), R(325, 345)),
+          poly((0, 0.05), (0, -0.12), p=0.12), weight=0.92),
+        V(eye_pair(0.4, 0.5), arc((0, 0), (0.8, 0.6), 200, 340), weight=0.08),
+    ],
+    "eye": [
+        V(curve((-1, 0), (-0.5, R(0.35, 0.5)), (0, R(0.5, 0.65)), (0.5, R(0.35, 0.5)), (1, 0)),
+          curve((1, 0), (0.5, R(-0.45, -0.3)), (0, R(-0.6, -0.45)), (-0.5, R(-0.45, -0.3)), (-1, 0)),
+          any_ring(r=(R(0.3, 0.45), R(0.3, 0.45)), p=0.92),
+          C(dots((0, 0), (0.02, 0.02), 1, R(0.07, 0.14)), ring(r=(0.12, 0.12)), p=0.75),
+          rays((0, -0.45), (1.0, 1.0), (R(1.2, 1.35), R(1.2, 1.35)), n=I(3, 8), a0=40, a1=140, p=0.35),
+          aspect=0.15),
+    ],
+    "sun": [
+        V(any_ring(r=(R(0.45, 0.6), R(0.45, 0.6))),
+          rays(r0=(0.72, 0.72), r1=(R(0.95, 1.1), R(0.95, 1.1)), n=I(6, 14)),
+          eye_pair(0.18, 0.12, 0.04), arc((0, -0.05), (0.3, 0.2), 200, 340), weight=0.15),
+        V(any_ring(r=(R(0.45, 0.6), R(0.45, 0.6))),
+          rays(r0=(0.72, 0.72), r1=(R(0.95, 1.1), R(0.95, 1.1)), n=I(6, 16)), weight=0.85),
+    ],
+    "moon": [
+        V(curve((0.45, 0.9), (-0.1, 0.95), (-0.75, 0.55), (-0.95, 0), (-0.75, -0.55), (-0.1, -0.95),
+                (0.45, -0.9), (R(-0.2, 0.0), -0.6), (R(-0.6, -0.35), 0), (R(-0.2, 0.0), 0.6), (0.45, 0.9),
+                jitter=0.04),
+          weight=0.9, flip=0.5, rotation=15),
+        V(any_ring(r=(1, 1)), arc((0.6, 0.2), (0.7, 0.8), 110, 250, p=0.5), weight=0.1, flip=0.5),
+    ],
+    "cloud": [
+        V(bumps(r=(1, R(0.45, 0.6)), n=I(5, 10), depth=R(0.15, 0.35)), weight=0.6, aspect=0.15),
+        V(bumps(r=(1, R(0.55, 0.75)), n=I(3, 6), depth=R(0.12, 0.3), a0=0, a1=180),
+          poly((-1, 0), (1, 0), jitter=0.03), weight=0.4, aspect=0.15),
+    ],
+    "rainbow": [
+        V(arc((0, 0), (1, R(0.65, 1.05)), R(170, 185), R(-5, 10), repeat=(C(1, 2, 2, 3, 3, 4, 5, 6), (0, 0),
+              R(0.68, 0.85)), about=(0, 0),
+              jitter=0.02),
+          bumps((-0.82, -0.05), (0.28, 0.15), n=4, depth=0.2, p=0.12, mirror="x"),
+          aspect=0.12),
+    ],
+    "mountain": [
+        V(poly((-1, -0.6), (R(-0.2, 0.2), R(0.5, 0.8)), (1, -0.6), jitter=0.05), weight=0.35),
+        V(poly((-1, -0.6), (R(-0.6, -0.35), R(0.1, 0.7)), (R(-0.15, 0.15), R(-0.3, 0.1)),
+               (R(0.3, 0.6), R(0.3, 0.8)), (1, -0.6), jitter=0.05),
+          zigzag(-0.55, -0.25, 0.2, 0.35, n=4, p=0.2), weight=0.45),
+        V(poly((-1, -0.6), (-0.65, R(0, 0.5)), (-0.35, R(-0.3, -0.1)), (0, R(0.4, 0.7)),
+               (0.35, R(-0.3, -0.1)), (0.65, R(0, 0.5)), (1, -0.6), jitter=0.05), weight=0.15),
+        V(curve((-1, -0.6), (-0.6, R(0.2, 0.6)), (-0.2, R(-0.2, 0.1)), (0.3, R(0.3, 0.7)), (1, -0.6), jitter=0.05),
+          poly((-1, -0.6), (1, -0.6), p=0.4), weight=0.15),
+    ],
+    "tree": [
+        V(C(bumps((0, R(0.3, 0.45)), (R(0.65, 0.9), R(0.5, 0.65)), n=I(5, 10), depth=R(0.1, 0.25)),
+            any_ring((0, R(0.3, 0.45)), (R(0.6, 0.85), R(0.5, 0.65))), weights=(0.75, 0.25)),
+          poly((R(-0.3, -0.1), R(-0.25, -0.1)), (R(-0.3, -0.1), -1), jitter=0.03),
+          poly((R(0.1, 0.3), R(-0.25, -0.1)), (R(0.1, 0.3), -1), jitter=0.03),
+          C(poly((-0.15, -0.2), (-0.35, 0.15)), poly((-0.1, -0.15), (0, 0.2), (0.1, -0.15)),
+            poly((0, -0.2), (0, 0.25), (-0.3, 0.45)), p=0.35),
+          C(spiral((0, 0.35), 0.05, 0.45, R(1.5, 3)), zigzag(-0.5, 0.5, 0.05, 0.65, n=I(6, 12)), p=0.12),
+          poly((-0.55, -1.05), (-0.2, -0.85), p=0.2, mirror="x"),
+          poly((-0.5, -1), (0.5, -1), p=0.15), weight=0.5),
+        V(curve((-0.2, -1), (-0.2, -0.2), (-0.75, -0.1), (-0.9, 0.35), (-0.55, 0.85), (0, 0.95), (0.55, 0.85),
+                (0.9, 0.35), (0.75, -0.1), (0.2, -0.2), (0.2, -1), jitter=0.05), weight=0.15),
+        V(poly((0, 1), (-0.7, -0.4), (0.7, -0.4), closed=True, split=C(1, 2)),
+          poly((-0.15, -0.4), (-0.15, -1), (0.15, -1), (0.15, -0.4)), weight=0.1),
+        V(poly((0, 1), (-0.4, 0.5), (-0.15, 0.5), (-0.6, 0.0), (-0.2, 0.0), (-0.8, -0.45), (0.8, -0.45),
+               (0.2, 0.0), (0.6, 0.0), (0.15, 0.5), (0.4, 0.5), (0, 1)),
+          poly((-0.15, -0.45), (-0.15, -1), (0.15, -1), (0.15, -0.45)), weight=0.1),
+        V(bumps((0, R(0.3, 0.45)), (R(0.6, 0.85), R(0.5, 0.65)), n=I(5, 9), depth=R(0.1, 0.25)),
+          poly((-0.2, -0.15), (-0.2, -1), (0.2, -1), (0.2, -0.15), jitter=0.03),
+          poly((-0.2, 0), (-0.4, 0.35), p=0.5), poly((0.2, 0.05), (0.35, 0.4), p=0.5),
+          curve((-0.3, 0.3), (0, 0.5), (0.3, 0.3), p=0.3), weight=0.15),
+    ],
+    "flower": [
+        V(any_ring((0, 0.45), (R(0.13, 0.2), R(0.13, 0.2))),
+          petals((0, 0.45), 0.17, R(0.3, 0.45), R(0.2, 0.3), n=I(5, 8), jitter=0.02),
+          curve((0, 0.1), (R(-0.08, 0.08), -0.4), (0, -1), jitter=0.03),
+          curve((0, -0.5), (0.25, -0.35), (0.4, -0.2), (0.2, -0.4), (0, -0.5), p=0.5, mirror="x"),
+          weight=0.6),
+        V(bumps((0, 0.45), (0.2, 0.2), n=I(5, 7), depth=R(1.2, 1.8)),
+          any_ring((0, 0.45), (0.12, 0.12), p=0.6),
+          poly((0, 0.1), (R(-0.05, 0.05), -1), jitter=0.03),
+          curve((0, -0.5), (0.25, -0.35), (0.4, -0.2), (0.2, -0.4), (0, -0.5), p=0.4), weight=0.3),
+    ],
+}
+
+
+_ORDER = ("circle", "square", "triangle", "star", "line", "zigzag", "diamond", "hexagon", "smiley face",
+          "eye", "sun", "moon", "cloud", "rainbow", "mountain", "tree", "flower", "apple", "banana",
+          "house", "fish", "cat", "dog", "bird", "bicycle", "airplane", "alarm clock", "book", "umbrella",
+          "car", "snowman", "cake", "eyeglasses", "hat", "wine glass", "moustache", "cookie", "sock",
+          "coffee cup", "teapot")
+
+_ALL = {**SHAPES, **THINGS}
+# Every category the generator knows, in the order of assets/categories.txt.
+RECIPES = {name: _ALL[name] for name in _ORDER}
