@@ -1,0 +1,255 @@
+"""`Classifier`: load a checkpoint and guess what a drawing shows. The public API of the model.
+
+Used by the game (a guess every few hundred milliseconds while the player draws) and by outside
+evaluation, so its signatures are stable:
+
+    clf = Classifier.load()                       # the bundled assets/model.pt
+    clf.predict(drawing, k=3)                     # [("cat", 0.81), ("dog", 0.07), ("bear", 0.03)]
+    clf.predict_bitmap(image_28x28_uint8, k=3)    # or a flat 784 numpy_bitmap row
+
+A drawing is raw strokes in any coordinate space (canvas pixels or 0-255); it is rendered with
+`strokes.rasterize`, Google's numpy_bitmap recipe, so strokes and Google's bitmaps give the same input.
+A drawing without any point (`[]`, or only empty strokes) and a blank bitmap give `[]`: there is
+nothing to guess from. A single point is a dot and gets the model's guesses like any other drawing.
+Malformed input (NaN, ragged strokes, wrong shapes) raises ValueError.
+
+A checkpoint is a plain dict (see `make_checkpoint`) read with `torch.load(weights_only=True)`, so
+a file cannot run code when loaded. Anything that is not a readable pennydraw checkpoint raises
+`CheckpointError` naming the file and what is wrong; `load_or_bundled` falls back to the bundled model.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from model import net, strokes
+
+BUNDLED_PATH = Path(__file__).resolve().parents[1] / "assets" / "model.pt"
+FORMAT = "pennydraw-classifier/1"  # written into every checkpoint; a different value is refused
+REQUIRED_KEYS = ("format", "weights", "config", "categories", "version")
+
+
+class CheckpointError(ValueError):
+    """A checkpoint file that is missing, unreadable or not a pennydraw classifier."""
+
+
+def make_checkpoint(model: torch.nn.Module, config: net.NetConfig, categories, version: str,
+                    metrics: dict | None = None, data: dict | None = None, training: dict | None = None,
+                    created_at: str | None = None) -> dict:
+    """The self-describing dict a checkpoint file holds: everything needed to rebuild and judge it."""
+    return {
+        "format": FORMAT,
+        "version": str(version),
+        "created_at": created_at or datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "config": net.config_to_dict(config),
+        "categories": [str(c) for c in categories],
+        "weights": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
+        "metrics": metrics or {},  # evaluation summaries by data set name (see model/evaluate.py)
+        "data": data or {},  # what it was trained on: sources, counts, seed
+        "training": training or {},  # the TrainConfig used, as a dict
+    }
+
+
+def save_checkpoint(checkpoint: dict, path) -> Path:
+    """Write atomically: a temporary file beside `path`, flushed, then renamed over it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            torch.save(checkpoint, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp, 0o644)  # mkstemp makes 0600; a checkpoint is meant to be read by the game
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def read_checkpoint(path) -> dict:
+    """Load and validate a checkpoint dict; CheckpointError (naming `path`) for anything else."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"{path}: no such checkpoint file" if not path.exists()
+                              else f"{path}: is not a file")
+    try:
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # torch raises many kinds for corrupt, truncated or unsafe files
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
+        raise CheckpointError(f"{path}: not a readable checkpoint ({reason})") from None
+    if not isinstance(checkpoint, dict):
+        raise CheckpointError(f"{path}: holds a {type(checkpoint).__name__}, not a checkpoint dict")
+    missing = [k for k in REQUIRED_KEYS if k not in checkpoint]
+    if missing:
+        found = ", ".join(sorted(map(str, checkpoint))[:8]) or "nothing"
+        raise CheckpointError(f"{path}: not a pennydraw classifier checkpoint "
+                              f"(missing {', '.join(missing)}; has {found})")
+    if checkpoint["format"] != FORMAT:
+        raise CheckpointError(f"{path}: checkpoint format {checkpoint['format']!r} is not {FORMAT!r}")
+    categories = checkpoint["categories"]
+    if (not isinstance(categories, list) or not all(isinstance(c, str) and c for c in categories)
+            or len(set(categories)) != len(categories)):
+        raise CheckpointError(f"{path}: categories must be a list of distinct non-empty names")
+    try:
+        config = net.config_from_dict(checkpoint["config"])
+    except ValueError as error:
+        raise CheckpointError(f"{path}: {error}") from None
+    if config.num_classes != len(categories):
+        raise CheckpointError(f"{path}: the network has {config.num_classes} outputs "
+                              f"but the checkpoint names {len(categories)} categories")
+    weights = checkpoint["weights"]
+    if not isinstance(weights, dict) or not all(isinstance(v, torch.Tensor) for v in weights.values()):
+        raise CheckpointError(f"{path}: weights must be a dict of tensors")
+    if not all(torch.isfinite(v).all() for v in weights.values() if v.is_floating_point()):
+        raise CheckpointError(f"{path}: weights hold NaN or infinite values")
+    for key in ("metrics", "data", "training"):
+        if not isinstance(checkpoint.get(key, {}), dict):
+            raise CheckpointError(f"{path}: {key} must be a dict")
+    return checkpoint
+
+
+class Classifier:
+    """A trained network plus its category names; predicts in eval mode under inference_mode."""
+
+    def __init__(self, model: net.DoodleNet, categories, version: str = "", metrics: dict | None = None,
+                 data: dict | None = None, created_at: str = "", path: Path | None = None):
+        if model.config.num_classes != len(categories):
+            raise ValueError(f"{model.config.num_classes} outputs but {len(categories)} categories")
+        self.config: net.NetConfig = model.config
+        self.categories: tuple[str, ...] = tuple(categories)
+        self.version, self.created_at, self.path = version, created_at, path
+        self.metrics: dict = metrics or {}
+        self.data: dict = data or {}
+        self._model = net.for_inference(model)
+
+    @classmethod
+    def load(cls, path=None, threads: int | None = None) -> Classifier:
+        """Load a checkpoint (None = the bundled `assets/model.pt`).
+
+        torch's global thread count is left alone unless `threads` is given (the game asks for 1).
+        """
+        path = BUNDLED_PATH if path is None else Path(path)
+        checkpoint = read_checkpoint(path)
+        model = net.build(net.config_from_dict(checkpoint["config"]))
+        try:
+            model.load_state_dict(checkpoint["weights"], strict=True)
+        except RuntimeError as error:
+            first = str(error).strip().splitlines()[0][:200]
+            raise CheckpointError(f"{path}: weights do not fit the network config ({first})") from None
+        if threads is not None:
+            torch.set_num_threads(int(threads))
+        return cls(model, checkpoint["categories"], version=checkpoint["version"],
+                   metrics=checkpoint.get("metrics"), data=checkpoint.get("data"),
+                   created_at=checkpoint.get("created_at", ""), path=path)
+
+    def __repr__(self) -> str:
+        return f"Classifier(version={self.version!r}, {len(self.categories)} categories)"
+
+    # ---- drawings ---------------------------------------------------------------------------
+
+    def predict(self, drawing, k: int = 3) -> list[tuple[str, float]]:
+        """The `k` likeliest categories for a drawing, best first; [] for a drawing without points."""
+        return self.predict_many([drawing], k)[0]
+
+    def predict_many(self, drawings, k: int = 3) -> list[list[tuple[str, float]]]:
+        """`predict` for each drawing, in one batch through the network."""
+        drawings = list(drawings)
+        rasters = []
+        for index, drawing in enumerate(drawings):
+            try:
+                rasters.append(self.rasterize(drawing))
+            except ValueError as error:
+                raise ValueError(f"drawing {index}: {error}" if len(drawings) > 1 else str(error)) from None
+        side = self.config.image_size
+        return self._top_k(np.stack(rasters) if rasters else np.zeros((0, side, side), np.uint8), k)
+
+    def rasterize(self, drawing) -> np.ndarray:
+        """The network's input for a drawing: a (size, size) uint8 raster, blank if it has no points."""
+        return strokes.rasterize(_without_empty_strokes(drawing), size=self.config.image_size)
+
+    # ---- bitmaps ----------------------------------------------------------------------------
+
+    def predict_bitmap(self, image, k: int = 3) -> list[tuple[str, float]]:
+        """The `k` likeliest categories for one 28x28 uint8 image (or a flat 784 row); [] if blank."""
+        image = np.asarray(image)
+        side = self.config.image_size
+        if image.shape not in ((side, side), (side * side,)):
+            raise ValueError(f"expected a {side}x{side} image or a flat {side * side} row, got shape {image.shape}")
+        return self.predict_bitmaps(image.reshape(1, side, side), k)[0]
+
+    def predict_bitmaps(self, images, k: int = 3) -> list[list[tuple[str, float]]]:
+        """`predict_bitmap` for a batch: (N, 28, 28) or (N, 784) uint8, e.g. a Google .npy file."""
+        return self._top_k(self._as_batch(images), k)
+
+    def probabilities(self, images) -> np.ndarray:
+        """Softmax over all categories, (N, C) float32, for (N, 28, 28) or (N, 784) uint8 images."""
+        return self._probabilities(self._as_batch(images))
+
+    def _probabilities(self, batch: np.ndarray) -> np.ndarray:
+        if len(batch) == 0:
+            return np.zeros((0, len(self.categories)), np.float32)
+        with torch.inference_mode():
+            logits = self._model(net.to_input(torch.from_numpy(batch.copy())))  # rasters may be read-only
+            return torch.softmax(logits, dim=1).numpy()
+
+    def _as_batch(self, images) -> np.ndarray:
+        images = np.asarray(images)
+        side = self.config.image_size
+        if images.dtype != np.uint8:
+            raise ValueError(f"expected uint8 images (0 paper, 255 ink), got {images.dtype}")
+        if images.ndim == 2 and images.shape[1] == side * side:
+            images = images.reshape(len(images), side, side)
+        if images.ndim != 3 or images.shape[1:] != (side, side):
+            raise ValueError(f"expected images of shape (N, {side}, {side}) or (N, {side * side}), "
+                             f"got {images.shape}")
+        return images
+
+    def _top_k(self, images: np.ndarray, k: int) -> list[list[tuple[str, float]]]:
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+            raise ValueError(f"k must be a positive integer, got {k!r}")
+        k = min(int(k), len(self.categories))
+        results: list[list[tuple[str, float]]] = [[] for _ in range(len(images))]
+        inked = [i for i, image in enumerate(images) if image.any()]  # blank images get []
+        if inked:
+            probs = self._probabilities(images if len(inked) == len(images) else images[inked])
+            best = np.argsort(-probs, axis=1, kind="stable")[:, :k].tolist()
+            probs = probs.tolist()
+            for row, index in enumerate(inked):
+                results[index] = [(self.categories[c], probs[row][c]) for c in best[row]]
+        return results
+
+
+def _without_empty_strokes(drawing):
+    """Drop strokes with no points (a tap the canvas saw as nothing); anything else is left as is."""
+    if isinstance(drawing, (list, tuple)):
+        return [s for s in drawing if not _is_empty_stroke(s)]
+    return drawing
+
+
+def _is_empty_stroke(stroke) -> bool:
+    if isinstance(stroke, np.ndarray):
+        return stroke.size == 0
+    if isinstance(stroke, (list, tuple)) and len(stroke) in (2, 3):
+        return all(isinstance(part, (list, tuple, np.ndarray)) and len(part) == 0 for part in stroke)
+    return False
+
+
+def load_or_bundled(path=None, threads: int | None = None) -> tuple[Classifier, str | None]:
+    """Load `path`, or the bundled model with a one-line warning if `path` cannot be loaded.
+
+    Returns (classifier, None) on success and (bundled classifier, warning) on fallback. Raises
+    CheckpointError only if the bundled model itself is broken.
+    """
+    if path is None or Path(path).resolve() == BUNDLED_PATH.resolve():
+        return Classifier.load(None, threads=threads), None
+    try:
+        return Classifier.load(path, threads=threads), None
+    except CheckpointError as error:
+        return Classifier.load(None, threads=threads), f"{error}; using the bundled model instead"

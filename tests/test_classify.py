@@ -1,0 +1,238 @@
+"""The public Classifier API: checkpoint round trips, refused files, predictions on odd drawings."""
+import pathlib
+import pickle
+
+import numpy as np
+import pytest
+import torch
+
+from model import classify, net, strokes
+from model.classify import CheckpointError, Classifier
+
+CATEGORIES = ["circle", "line", "square"]
+CIRCLE = [[[50 + 40 * np.cos(a) for a in np.linspace(0, 6.3, 30)],
+           [50 + 40 * np.sin(a) for a in np.linspace(0, 6.3, 30)],
+           list(range(0, 300, 10))]]
+SQUARE = [[[10, 90, 90, 10, 10], [10, 10, 90, 90, 10]]]
+
+
+def tiny_checkpoint(seed=0):
+    torch.manual_seed(seed)
+    config = net.NetConfig(num_classes=len(CATEGORIES), widths=(8, 16, 16))
+    model = net.build(config)
+    with torch.no_grad():  # BatchNorm statistics of real-looking inputs, not the identity
+        model.train()
+        model(torch.rand(32, 1, 28, 28))
+    model.eval()
+    return classify.make_checkpoint(model, config, CATEGORIES, "test-1", metrics={"synthetic": {"top1": 0.5}},
+                                    data={"sources": {"synthetic(seed=1)": 30}})
+
+
+@pytest.fixture
+def checkpoint_path(tmp_path):
+    return classify.save_checkpoint(tiny_checkpoint(), tmp_path / "model.pt")
+
+
+@pytest.fixture
+def clf(checkpoint_path):
+    return Classifier.load(checkpoint_path)
+
+
+def test_round_trip_keeps_everything_and_predicts_identically(checkpoint_path, clf):
+    assert clf.categories == tuple(CATEGORIES) and clf.version == "test-1"
+    assert clf.metrics == {"synthetic": {"top1": 0.5}} and clf.data["sources"] == {"synthetic(seed=1)": 30}
+    assert clf.config == net.NetConfig(num_classes=3, widths=(8, 16, 16))
+    again = Classifier.load(checkpoint_path)
+    images = np.stack([strokes.rasterize(CIRCLE), strokes.rasterize(SQUARE)])
+    assert np.array_equal(clf.probabilities(images), again.probabilities(images))
+    assert clf.predict(CIRCLE, k=3) == again.predict(CIRCLE, k=3)
+    # ...and equal to the unfused training network the checkpoint was made from.
+    model = net.build(clf.config)
+    model.load_state_dict(tiny_checkpoint()["weights"])
+    with torch.inference_mode():
+        expected = torch.softmax(model.eval()(net.to_input(torch.from_numpy(images))), 1).numpy()
+    assert np.allclose(clf.probabilities(images), expected, atol=1e-5)
+
+
+def test_checkpoint_file_is_written_atomically_and_loads_with_weights_only(checkpoint_path):
+    assert [p.name for p in checkpoint_path.parent.iterdir()] == ["model.pt"]  # no temp file left
+    assert checkpoint_path.stat().st_mode & 0o777 == 0o644  # readable by the game, whoever runs it
+    raw = torch.load(checkpoint_path, map_location="cpu", weights_only=True)
+    assert set(raw) >= {"weights", "config", "categories", "metrics", "data", "version", "created_at"}
+
+
+def test_predictions_are_the_k_best_categories_best_first(clf):
+    guesses = clf.predict(CIRCLE, k=2)
+    assert len(guesses) == 2 and all(c in CATEGORIES for c, _ in guesses)
+    assert guesses[0][1] >= guesses[1][1] > 0
+    everything = clf.predict(CIRCLE, k=10)  # more than there are categories: all of them
+    assert sorted(c for c, _ in everything) == sorted(CATEGORIES)
+    assert sum(p for _, p in everything) == pytest.approx(1.0, abs=1e-5)
+    for bad_k in (0, -1, 1.5, True):
+        with pytest.raises(ValueError, match="k must"):
+            clf.predict(CIRCLE, k=bad_k)
+
+
+def test_any_coordinate_space_gives_the_same_guess(clf):
+    canvas = [[[x * 3.1 + 200 for x in xs], [y * 3.1 + 75 for y in ys]] for xs, ys, _ in CIRCLE]
+    assert np.array_equal(strokes.rasterize(canvas), strokes.rasterize(CIRCLE))
+    assert clf.predict(canvas) == clf.predict([s[:2] for s in CIRCLE])
+
+
+def test_empty_and_degenerate_drawings_have_a_defined_answer(clf):
+    assert clf.predict([]) == []
+    assert clf.predict([[[], []]]) == [] and clf.predict([[[], [], []]]) == []
+    dot = clf.predict([[[5], [5]]], k=3)  # one point is a dot: the model guesses from it
+    assert len(dot) == 3
+    assert clf.predict([[[], []], [[5], [5]]]) == dot  # empty strokes beside ink are ignored
+    assert len(clf.predict([[[5, 5, 5], [7, 7, 7], [0, 10, 20]]])) == 3  # zero-length line
+
+
+def test_malformed_drawings_raise_value_error(clf):
+    for bad in ([[[1.0, float("nan")], [2.0, 3.0]]], [[[1, 2, 3], [1, 2]]], "circle", [[1, 2]], None):
+        with pytest.raises(ValueError):
+            clf.predict(bad)
+    with pytest.raises(ValueError, match="drawing 1"):
+        clf.predict_many([CIRCLE, [[[float("inf")], [0]]]])
+
+
+def test_partial_drawings_are_predicted(clf):
+    for fraction in (0.05, 0.3, 0.7):
+        assert len(clf.predict(strokes.truncate(CIRCLE, fraction=fraction))) == 3
+    by_time = strokes.truncate(CIRCLE, ms=50)
+    assert len(clf.predict(by_time)) == 3
+
+
+def test_predict_bitmap_equals_predict_on_the_same_drawing_rasterised(clf):
+    for drawing in (CIRCLE, SQUARE, strokes.truncate(SQUARE, fraction=0.5)):
+        image = strokes.rasterize(drawing)
+        assert clf.predict_bitmap(image, k=3) == clf.predict(drawing, k=3)
+        assert clf.predict_bitmap(image.reshape(784), k=3) == clf.predict(drawing, k=3)
+    assert clf.predict_bitmap(np.zeros((28, 28), np.uint8)) == []  # blank, like an empty drawing
+
+
+def test_bad_bitmaps_raise_value_error(clf):
+    with pytest.raises(ValueError, match="uint8"):
+        clf.predict_bitmap(np.zeros((28, 28), np.float32))
+    with pytest.raises(ValueError, match="28x28"):
+        clf.predict_bitmap(np.zeros((32, 32), np.uint8))
+    with pytest.raises(ValueError, match="shape"):
+        clf.predict_bitmaps(np.zeros((2, 3, 28, 28), np.uint8))
+
+
+def test_batches_agree_with_single_predictions(clf):
+    drawings = [CIRCLE, [], SQUARE]
+    batch = clf.predict_many(drawings)
+    assert batch[1] == []
+    for one, many in zip([clf.predict(d) for d in drawings], batch):
+        assert [c for c, _ in one] == [c for c, _ in many]
+        assert [p for _, p in one] == pytest.approx([p for _, p in many], abs=1e-5)
+    images = np.stack([strokes.rasterize(d) for d in drawings])
+    assert clf.predict_bitmaps(images.reshape(3, 784)) == clf.predict_bitmaps(images)
+    assert clf.predict_many([]) == []
+
+
+def test_loading_leaves_torchs_thread_count_alone_unless_asked(checkpoint_path):
+    before = torch.get_num_threads()
+    try:
+        Classifier.load(checkpoint_path)
+        assert torch.get_num_threads() == before
+        Classifier.load(checkpoint_path, threads=1)
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
+
+
+class Payload:
+    """Unpickling this would create a file: proof that code ran."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (pathlib.Path.touch, (pathlib.Path(self.marker),))
+
+
+def write_bad(tmp_path, kind):
+    path = tmp_path / f"{kind}.pt"
+    good = tiny_checkpoint()
+    if kind == "empty":
+        path.write_bytes(b"")
+    elif kind == "truncated":
+        classify.save_checkpoint(good, path)
+        path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    elif kind == "random":
+        path.write_bytes(np.random.default_rng(1).bytes(5000))
+    elif kind == "text":
+        path.write_text("this is not a model\n")
+    elif kind == "foreign":
+        torch.save({"model": good["weights"], "optimizer": {}}, path)
+    elif kind == "state_dict":
+        torch.save(good["weights"], path)
+    elif kind == "tensor":
+        torch.save(torch.zeros(3), path)
+    elif kind == "pickle_code":
+        path.write_bytes(pickle.dumps({"weights": Payload(tmp_path / "pwned")}, protocol=2))
+    elif kind == "torch_code":
+        torch.save({**good, "metrics": Payload(tmp_path / "pwned")}, path)
+    elif kind == "other_format":
+        torch.save({**good, "format": "someone-else/3"}, path)
+    elif kind == "wrong_categories":
+        torch.save({**good, "categories": ["a", "b"]}, path)
+    elif kind == "duplicate_categories":
+        torch.save({**good, "categories": ["a", "a", "b"]}, path)
+    elif kind == "nan_weights":
+        weights = dict(good["weights"])
+        weights["head.bias"] = torch.full_like(weights["head.bias"], float("nan"))
+        torch.save({**good, "weights": weights}, path)
+    elif kind == "wrong_shapes":
+        torch.save({**good, "config": {**good["config"], "widths": [8, 16, 32]}}, path)
+    elif kind == "bad_config":
+        torch.save({**good, "config": {**good["config"], "layers": 9}}, path)
+    return path
+
+
+BAD_KINDS = ["empty", "truncated", "random", "text", "foreign", "state_dict", "tensor", "pickle_code",
+             "torch_code", "other_format", "wrong_categories", "duplicate_categories", "nan_weights",
+             "wrong_shapes", "bad_config"]
+
+
+@pytest.mark.parametrize("kind", BAD_KINDS)
+def test_bad_checkpoints_raise_checkpoint_error_naming_the_file(tmp_path, kind):
+    path = write_bad(tmp_path, kind)
+    with pytest.raises(CheckpointError) as caught:
+        Classifier.load(path)
+    assert str(path) in str(caught.value) and len(str(caught.value).splitlines()) == 1
+    assert isinstance(caught.value, ValueError)
+    assert not (tmp_path / "pwned").exists()  # the payload never ran
+
+
+def test_missing_checkpoint_and_directories_raise_checkpoint_error(tmp_path):
+    with pytest.raises(CheckpointError, match="no such checkpoint"):
+        Classifier.load(tmp_path / "nope.pt")
+    with pytest.raises(CheckpointError, match="not a file"):
+        Classifier.load(tmp_path)
+
+
+def test_load_or_bundled_falls_back_with_a_warning(tmp_path, checkpoint_path, monkeypatch):
+    monkeypatch.setattr(classify, "BUNDLED_PATH", checkpoint_path)
+    clf, warning = classify.load_or_bundled(checkpoint_path)
+    assert warning is None and clf.path == checkpoint_path
+    broken = write_bad(tmp_path, "truncated")
+    clf, warning = classify.load_or_bundled(broken)
+    assert clf.version == "test-1" and clf.path == checkpoint_path
+    assert str(broken) in warning and "bundled" in warning
+    clf, warning = classify.load_or_bundled(None)
+    assert warning is None and clf.path == checkpoint_path
+    monkeypatch.setattr(classify, "BUNDLED_PATH", broken)
+    with pytest.raises(CheckpointError):
+        classify.load_or_bundled(tmp_path / "missing.pt")
+
+
+def test_real_quickdraw_drawings_and_bitmaps_are_accepted(clf, sample_dir):
+    from model import formats
+
+    drawing = next(formats.read_drawings(sample_dir / "cat.ndjson"))["drawing"]
+    assert len(clf.predict(drawing)) == 3
+    bitmaps = formats.load_npy(sample_dir / "cat.npy")[:4]
+    assert [len(r) for r in clf.predict_bitmaps(bitmaps)] == [3, 3, 3, 3]
