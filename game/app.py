@@ -1,0 +1,257 @@
+"""The App: the window, the clock, the current scene, and the services every scene shares.
+
+Services are the classifier (real, loaded from a checkpoint with the bundled one as fallback), the
+SQLite store, the voice, the background guesser and the translations. Tests build an App with their
+own services and drive it with `step(events, dt)`, exactly what `run()` does once per frame, so a full
+game runs headless in a fraction of a second.
+
+Quitting happens in one place, `request_quit()`, which a kiosk mode can switch off (`quit_allowed`).
+A session is started in one place too, `start_session()`, where the consent screen will plug in.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import random
+import sys
+import warnings
+from pathlib import Path
+
+import pygame
+
+from . import theme
+from .canvas import UNITS
+from .guesser import Guesser
+from .i18n import Translations
+from .rounds import Game, RoundResult, pick_prompts
+from .settings import MIN_SIZE, Settings, settings_from_args
+from .ui import TextFitter
+from .voice import Voice
+
+log = logging.getLogger("pennydraw")
+MAX_FRAME_SECONDS = 0.25   # a stalled frame (window dragged, disk busy) must not eat a round
+
+
+class App:
+    def __init__(self, settings: Settings | None = None, classifier=None, store=None,
+                 voice: Voice | None = None, rng: random.Random | None = None) -> None:
+        self.settings = settings or Settings()
+        self.classifier = classifier
+        self.store = store
+        self.voice = voice
+        self.rng = rng or random.Random(self.settings.seed)
+        self.translations = Translations.load(self.settings.lang)
+        self.text = TextFitter()
+        self.screen: pygame.Surface | None = None
+        self.clock: pygame.time.Clock | None = None
+        self.guesser: Guesser | None = None
+        self.scene = None
+        self.game: Game | None = None
+        self.running = False
+        self.quit_allowed = True          # a kiosk mode sets this to False
+        self.frames = 0
+        self._owns_store = store is None
+        self._shot_key = None
+        self._shot_count = 0
+        self._game_over = None
+
+    # --- start and stop -----------------------------------------------------------------------
+    def start(self) -> "App":
+        """Open the window, load the services that were not given, and show the title screen."""
+        # The X11 window class lets kiosk scripts and the end-to-end test find the window.
+        os.environ["SDL_VIDEO_X11_WMCLASS"] = "pennydraw"
+        # Display and fonts only: the voice opens the sound device itself, and only when not muted.
+        pygame.display.init()
+        pygame.font.init()
+        flags = pygame.RESIZABLE
+        size = self.settings.size
+        if self.settings.fullscreen:
+            flags, size = pygame.FULLSCREEN, (0, 0)
+        self.screen = pygame.display.set_mode(size, flags)
+        pygame.display.set_caption("pennydraw")
+        try:  # below this size some translations could not fit
+            with warnings.catch_warnings():  # pygame-ce deprecates this bridge, but it is the only one
+                warnings.simplefilter("ignore", DeprecationWarning)
+                pygame.Window.from_display_module().minimum_size = MIN_SIZE
+        except (AttributeError, pygame.error) as error:
+            log.info("cannot set a minimum window size: %s", error)
+        self.clock = pygame.time.Clock()
+        self._draw_loading()
+        if self.store is None:
+            from model.store import Store
+            self.store = Store(self.settings.db)
+        if self.classifier is None:
+            from model.classify import load_or_bundled
+            # One torch thread: the game loop and the voice need the other core.
+            self.classifier, warning = load_or_bundled(self.settings.model, threads=1)
+            if warning:
+                log.warning("%s", warning)
+            self.classifier.predict([[[0, 10, 20], [0, 10, 0]]])  # warm up before the first round
+        if self.voice is None:
+            self.voice = Voice(self.translations.voice, enabled=not self.settings.mute,
+                               rate=self.settings.speech_rate)
+            self.voice.start()
+        # 1/50 of the canvas: under a pixel of the 28x28 raster the network sees.
+        self.guesser = Guesser(self.classifier, thin_step=UNITS / 50)
+        from .scenes.title import TitleScene
+        self.switch(TitleScene(self))
+        self.running = True
+        return self
+
+    def _draw_loading(self) -> None:
+        """Something friendly in the window while the model loads."""
+        self.screen.fill(theme.BACKGROUND)
+        width, height = self.screen.get_size()
+        u = theme.unit((width, height))
+        self.text.draw(self.screen, "pennydraw", pygame.Rect(0, int(height * 0.3), width, int(180 * u)),
+                       theme.ACCENT, max_size=int(140 * u))
+        self.text.draw(self.screen, self.translations.t("loading"),
+                       pygame.Rect(0, int(height * 0.3 + 190 * u), width, int(60 * u)), theme.TEXT,
+                       max_size=int(36 * u), bold=False)
+        pygame.display.flip()
+
+    def close(self) -> None:
+        if self.guesser is not None:
+            self.guesser.close()
+        if self.voice is not None:
+            self.voice.close()
+        if self.store is not None and self._owns_store:
+            self.store.close()
+        pygame.quit()
+
+    def request_quit(self) -> None:
+        """The one way out (Esc, window close). A kiosk mode sets `quit_allowed` to False."""
+        if self.quit_allowed:
+            self.running = False
+
+    # --- the loop -----------------------------------------------------------------------------
+    @property
+    def window_size(self) -> tuple[int, int]:
+        return self.screen.get_size()
+
+    def run(self) -> None:
+        while self.running:
+            dt = self.clock.tick(self.settings.fps) / 1000.0
+            self.step(pygame.event.get(), min(dt, MAX_FRAME_SECONDS))
+            pygame.display.flip()
+            if self.frames == 1:
+                log.info("first frame")
+
+    def step(self, events, dt: float) -> None:
+        """One frame: events to the scene, update, draw (the display is flipped by the caller)."""
+        size = self.window_size
+        self.scene.ensure_layout(size)
+        for event in events:
+            if event.type == pygame.QUIT or (event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE):
+                self.request_quit()
+                continue
+            self.scene.handle(event)
+        self.scene.update(dt)
+        self.scene.ensure_layout(size)
+        self.scene.draw(self.screen)
+        self.frames += 1
+        self._maybe_screenshot()
+
+    def _maybe_screenshot(self) -> None:
+        directory = self.settings.screenshot_dir
+        key = (id(self.scene), getattr(self.scene, "phase", None))
+        if directory is None or key == self._shot_key:
+            return
+        self._shot_key = key
+        self._shot_count += 1
+        phase = getattr(self.scene, "phase", None)
+        name = f"{self._shot_count:02d}-{self.scene.name}{'-' + phase if phase else ''}.png"
+        try:
+            Path(directory).mkdir(parents=True, exist_ok=True)
+            pygame.image.save(self.screen, str(Path(directory) / name))
+        except (OSError, pygame.error) as error:
+            log.warning("could not save screenshot %s: %s", name, error)
+
+    # --- scenes -------------------------------------------------------------------------------
+    def switch(self, scene) -> None:
+        if self.scene is not None:
+            self.scene.leave()
+        self.scene = scene
+        scene.age = 0.0
+        if self.screen is not None:
+            scene.ensure_layout(self.window_size)
+        scene.enter()
+
+    def set_language(self, lang: str) -> None:
+        self.settings.lang = lang
+        self.translations = Translations.load(lang)
+        if self.voice is not None:
+            self.voice.set_language(self.translations.voice)
+
+    def start_session(self):
+        """A new player session in the store (every session consents until the consent screen exists)."""
+        return self.store.start_session(locale=self.translations.lang, consent=True) if self.store else None
+
+    def new_game(self) -> None:
+        categories = list(self.classifier.categories)
+        rounds = min(self.settings.rounds, len(categories))
+        if rounds < self.settings.rounds:
+            log.warning("only %d categories: playing %d rounds", len(categories), rounds)
+        self.game = Game(pick_prompts(categories, rounds, self.rng), self.store, self.start_session())
+        self._game_over = None
+        from .scenes.prompt import PromptScene
+        self.switch(PromptScene(self, self.game.current_word))
+
+    def begin_round(self, word: str) -> None:
+        from .scenes.drawing import DrawingScene
+        self.switch(DrawingScene(self, word))
+
+    def finish_round(self, result: RoundResult) -> None:
+        if self.game.finished:
+            self.show_game_over()
+        else:
+            from .scenes.prompt import PromptScene
+            self.switch(PromptScene(self, self.game.current_word))
+
+    def show_game_over(self) -> None:
+        from .scenes.gameover import GameOverScene
+        if self._game_over is None:
+            self._game_over = GameOverScene(self)
+        self.switch(self._game_over)
+
+    def explain(self, index: int) -> None:
+        from .scenes.explain import ExplainScene
+        self.switch(ExplainScene(self, index))
+
+    def go_home(self) -> None:
+        from .scenes.title import TitleScene
+        self.switch(TitleScene(self))
+
+    def read_totals(self) -> dict | None:
+        if self.store is None:
+            return None
+        try:
+            return self.store.totals()
+        except Exception:
+            log.exception("could not read the totals from the store")
+            return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of `play.py`: parse the command line, play until the player quits."""
+    settings = settings_from_args(argv)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="pennydraw: %(message)s")
+    app = App(settings)
+    try:
+        app.start()
+    except Exception as error:  # a missing model or an unusable database: say which, plainly
+        from model.store import StoreError
+        known = (StoreError, pygame.error)
+        classify = sys.modules.get("model.classify")  # not imported yet: cannot be its error (no torch import)
+        if classify is not None:
+            known += (classify.CheckpointError,)
+        if isinstance(error, known):
+            log.error("cannot start: %s", error)
+            app.close()
+            return 2
+        raise
+    try:
+        app.run()
+    finally:
+        app.close()
+    return 0

@@ -1,0 +1,178 @@
+"""The drawing canvas: captures strokes from mouse and touch with a timestamp for every point.
+
+Points are kept in canvas units, a square of `UNITS` x `UNITS` whatever its size on screen, so a
+window resized in the middle of a drawing keeps a consistent drawing. The drawing is Quick, Draw!'s
+raw format `[[xs, ys, ts], ...]` with `ts` in milliseconds since the drawing's first point.
+
+Every point is timed when its input event is handled (`event.timestamp` where pygame provides it,
+else `pygame.time.get_ticks()`), never once per frame. Undo removes the last stroke; clear and an
+undo that empties the canvas restart the clock, so the first point of a drawing is always at 0 ms.
+"""
+from __future__ import annotations
+
+import pygame
+
+from . import theme
+from .ui import Pointer
+
+UNITS = 1000  # canvas side in canvas units
+
+
+def event_time_ms(event: pygame.event.Event) -> int:
+    """When an input event happened, on SDL's millisecond clock."""
+    timestamp = getattr(event, "timestamp", None)
+    return int(timestamp) if timestamp is not None else pygame.time.get_ticks()
+
+
+class Canvas:
+    """Strokes in canvas units plus a paper surface on which they are drawn incrementally."""
+
+    def __init__(self) -> None:
+        self.rect = pygame.Rect(0, 0, UNITS, UNITS)   # where the canvas is on screen (square)
+        self.strokes: list[list[list[int]]] = []       # [[xs, ys, ts], ...]
+        self.enabled = True                            # False once the round is over
+        self.version = 0                               # bumped on every change of the ink
+        self._t0: int | None = None                    # tick of the drawing's first point
+        self._source = None                            # the mouse or finger drawing now
+        self._paper: pygame.Surface | None = None
+
+    # --- geometry ---------------------------------------------------------------------------
+    def set_rect(self, rect: pygame.Rect) -> None:
+        """Place the canvas on screen (a square); the paper is redrawn at the new size."""
+        side = min(rect.width, rect.height)
+        self.rect = pygame.Rect(0, 0, side, side)
+        self.rect.center = pygame.Rect(rect).center
+        self._paper = None
+
+    def to_canvas(self, pos) -> tuple[int, int]:
+        """Window pixels -> canvas units, clamped to the canvas."""
+        scale = UNITS / max(1, self.rect.width)
+        x = round((pos[0] - self.rect.left) * scale)
+        y = round((pos[1] - self.rect.top) * scale)
+        return min(UNITS, max(0, x)), min(UNITS, max(0, y))
+
+    def to_screen(self, x: float, y: float) -> tuple[float, float]:
+        scale = self.rect.width / UNITS
+        return self.rect.left + x * scale, self.rect.top + y * scale
+
+    # --- input ------------------------------------------------------------------------------
+    @property
+    def drawing_now(self) -> bool:
+        """True while a stroke is being drawn."""
+        return self._source is not None
+
+    def handle(self, ptr: Pointer, time_ms: int) -> bool:
+        """Feed one pointer event; True if it changed the drawing."""
+        if not self.enabled:
+            return False
+        if ptr.kind == "down":
+            if self._source is not None or not self.rect.collidepoint(ptr.pos):
+                return False
+            self._source = ptr.source
+            if not self.strokes:
+                self._t0 = time_ms
+            self.strokes.append([[], [], []])
+            return self._add_point(ptr.pos, time_ms, force=True)
+        if ptr.source != self._source:
+            return False
+        if ptr.kind == "move" and ptr.pressed:
+            return self._add_point(ptr.pos, time_ms)
+        # "up", or a move with the button already released (the up was lost outside the window).
+        changed = self._add_point(ptr.pos, time_ms)
+        self._source = None
+        return changed
+
+    def _add_point(self, pos, time_ms: int, force: bool = False) -> bool:
+        xs, ys, ts = self.strokes[-1]
+        x, y = self.to_canvas(pos)
+        if not force and xs and xs[-1] == x and ys[-1] == y:
+            return False
+        t = max(0, time_ms - self._t0)
+        if ts and t < ts[-1]:
+            t = ts[-1]  # clocks of different event sources must never run backwards in a drawing
+        xs.append(x)
+        ys.append(y)
+        ts.append(t)
+        self.version += 1
+        if self._paper is not None:
+            self._ink_segment(self.strokes[-1], len(xs) - 1)
+        return True
+
+    def end_stroke(self) -> None:
+        """Stop the stroke in progress (the round ended while the pen was down)."""
+        self._source = None
+
+    def undo(self) -> bool:
+        """Remove the last stroke; False if there was none."""
+        self._source = None
+        if not self.strokes:
+            return False
+        self.strokes.pop()
+        self._after_removal()
+        return True
+
+    def clear(self) -> bool:
+        """Remove every stroke; False if the canvas was already empty."""
+        self._source = None
+        if not self.strokes:
+            return False
+        self.strokes.clear()
+        self._after_removal()
+        return True
+
+    def _after_removal(self) -> None:
+        if not self.strokes:
+            self._t0 = None
+        self.version += 1
+        self._paper = None
+
+    # --- results ----------------------------------------------------------------------------
+    def drawing(self) -> list[list[list[int]]]:
+        """A copy of the drawing in raw format, safe to hand to another thread."""
+        return [[list(xs), list(ys), list(ts)] for xs, ys, ts in self.strokes]
+
+    def ink_time(self, time_ms: int) -> int | None:
+        """`time_ms` on the drawing's own clock (ms since its first point); None before any ink."""
+        return None if self._t0 is None else max(0, time_ms - self._t0)
+
+    @property
+    def point_count(self) -> int:
+        return sum(len(xs) for xs, _, _ in self.strokes)
+
+    # --- drawing ----------------------------------------------------------------------------
+    @property
+    def pen_width(self) -> int:
+        return max(3, round(self.rect.width / 90))
+
+    def _ink_segment(self, stroke, index: int) -> None:
+        """Draw point `index` of `stroke` (and the line from the point before) on the paper."""
+        xs, ys, _ = stroke
+        scale = self.rect.width / UNITS
+        end = (xs[index] * scale, ys[index] * scale)
+        width = self.pen_width
+        if index > 0:
+            start = (xs[index - 1] * scale, ys[index - 1] * scale)
+            pygame.draw.line(self._paper, theme.INK, start, end, width)
+        pygame.draw.circle(self._paper, theme.INK, end, width / 2)
+
+    def _render_paper(self) -> None:
+        self._paper = pygame.Surface(self.rect.size)
+        self._paper.fill(theme.PAPER)
+        for stroke in self.strokes:
+            for index in range(len(stroke[0])):
+                self._ink_segment(stroke, index)
+
+    def draw_sheet(self, surface: pygame.Surface) -> None:
+        """The rounded sheet under the paper with its shadow (static: drawn into a cached layer)."""
+        radius = max(8, self.rect.width // 40)
+        # A margin of 0.3 radius keeps the square paper's corners inside the rounded sheet.
+        margin = 2 * (int(radius * 0.3) + 3)
+        sheet = self.rect.inflate(margin, margin)
+        pygame.draw.rect(surface, theme.PAPER_SHADOW, sheet.move(0, radius // 2), border_radius=radius)
+        pygame.draw.rect(surface, theme.PAPER, sheet, border_radius=radius)
+
+    def draw(self, surface: pygame.Surface) -> None:
+        """The paper with the ink (call `draw_sheet` first, or have it in a static layer)."""
+        if self._paper is None or self._paper.get_size() != self.rect.size:
+            self._render_paper()
+        surface.blit(self._paper, self.rect)

@@ -1,0 +1,99 @@
+"""One game: the prompts, the result of every round, and writing each finished round to the store.
+
+This is the game's bookkeeping without any pygame: the scenes hand a `RoundResult` to `Game.record`,
+which appends it and saves it at once (`Store.save_drawing` commits before it returns), so a player who
+walks away mid-game has still given every finished drawing. A store failure is logged and the game
+goes on: the result stays in memory for the game-over screen.
+"""
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass, field
+
+log = logging.getLogger(__name__)
+
+Top = list[tuple[str, float]]          # [(category, probability), ...] best first
+
+
+@dataclass
+class RoundResult:
+    word: str                          # the prompt (a category name of the model)
+    drawing: list                      # raw format [[xs, ys, ts], ...] in canvas units
+    recognized: bool                   # did the machine guess the prompt in time
+    guessed_at_ms: int | None          # drawing clock time of the winning guess, else None
+    duration_ms: int                   # drawing clock time when the round ended
+    guesses: list[tuple[int, Top]]     # every live guess: (t_ms, top-3)
+    final: Top = field(default_factory=list)   # the machine's last word on the finished drawing
+    drawing_id: int | None = None      # row id in the store, None when not stored
+
+    @property
+    def top(self) -> Top:
+        """The top-3 to show: the final guess, else the last live one."""
+        if self.final:
+            return self.final
+        return list(self.guesses[-1][1]) if self.guesses else []
+
+    @property
+    def has_ink(self) -> bool:
+        return any(len(stroke[0]) for stroke in self.drawing)
+
+
+def pick_prompts(categories, count: int, rng: random.Random | None = None) -> list[str]:
+    """`count` different categories in random order."""
+    categories = list(dict.fromkeys(categories))
+    if count > len(categories):
+        raise ValueError(f"cannot pick {count} different prompts from {len(categories)} categories")
+    return (rng or random.Random()).sample(categories, count)
+
+
+class Game:
+    """The prompts of one game and what became of each."""
+
+    def __init__(self, prompts: list[str], store=None, session=None) -> None:
+        if not prompts:
+            raise ValueError("a game needs at least one prompt")
+        self.prompts = list(prompts)
+        self.store = store
+        self.session = session
+        self.results: list[RoundResult] = []
+
+    @property
+    def index(self) -> int:
+        """Index of the round being played (== number of finished rounds)."""
+        return len(self.results)
+
+    @property
+    def finished(self) -> bool:
+        return len(self.results) >= len(self.prompts)
+
+    @property
+    def current_word(self) -> str:
+        if self.finished:
+            raise IndexError("the game is over: there is no current prompt")
+        return self.prompts[self.index]
+
+    @property
+    def score(self) -> int:
+        return sum(result.recognized for result in self.results)
+
+    def record(self, result: RoundResult) -> RoundResult:
+        """Keep a finished round and write it to the store now."""
+        if self.finished:
+            raise ValueError("every round of this game is already recorded")
+        if result.word != self.current_word:
+            raise ValueError(f"round for {result.word!r} recorded while {self.current_word!r} was asked")
+        self.results.append(result)
+        if self.store is None or self.session is None:
+            return result
+        if not result.has_ink:
+            log.info("nothing was drawn for %r: nothing to store", result.word)
+            return result
+        try:
+            result.drawing_id = self.store.save_drawing(
+                self.session, result.word, result.drawing, result.recognized,
+                result.guessed_at_ms, result.duration_ms,
+                [(t, [(name, float(p)) for name, p in top]) for t, top in result.guesses])
+        except Exception:
+            log.exception("could not store the drawing of %r; the game goes on", result.word)
+        return result

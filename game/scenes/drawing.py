@@ -1,0 +1,199 @@
+"""A round: the player draws, the machine guesses aloud, the round ends when it knows or time is up.
+
+Input goes to the `Canvas` (every point timed from its own event). While ink grows, a copy of the
+drawing goes to the background `Guesser` at most every `settings.guess_interval` seconds; answers
+are read in `update`, shown as a sentence ("I see... a sun. Or a cookie?") with the top-3 as bars, and
+spoken when the top guess changes and the voice is free. The round ends as soon as the prompt is the
+top guess with at least `settings.threshold`, or when the countdown reaches zero. Then the verdict
+shows for `settings.verdict_seconds`; the round is written to the store as soon as it is final (at
+once, or after one last guess about ink drawn since the previous one, waiting at most a second).
+"""
+from __future__ import annotations
+
+import itertools
+
+import pygame
+
+from ..canvas import Canvas, event_time_ms
+from ..rounds import RoundResult
+from ..ui import Button
+from ..voice import SpeechPacer
+from . import drawing_view
+from .base import Scene
+
+ALTERNATIVE_MIN = 0.1      # a second guess is mentioned ("Or a cookie?") from this probability
+FINAL_GUESS_WAIT = 1.0     # seconds to wait for a guess about the last ink before storing without it
+_ROUND_TOKENS = itertools.count(1)  # tags guesses with their round (an id() could be reused)
+UNDO_KEYS = (pygame.K_BACKSPACE, pygame.K_z, pygame.K_u)
+CLEAR_KEYS = (pygame.K_DELETE, pygame.K_c)
+
+
+class DrawingScene(Scene):
+    name = "drawing"
+
+    def __init__(self, app, word: str) -> None:
+        super().__init__(app)
+        settings = app.settings
+        self.word = word
+        self.token = next(_ROUND_TOKENS)
+        self.canvas = Canvas()
+        self.remaining = float(settings.seconds)
+        self.phase = "drawing"                 # then "verdict"
+        self.history: list[tuple[int, list]] = []
+        self.current: list[tuple[str, float]] = []
+        self.generation = 0                    # bumped whenever the canvas is emptied
+        self.submitted_version = -1
+        self.last_submit_age = float("-inf")
+        self.classified_version = -1
+        self.recognized = False
+        self.guessed_at_ms: int | None = None
+        self.duration_ms = 0
+        self.final: list[tuple[str, float]] = []
+        self.result: RoundResult | None = None
+        self.verdict_age = 0.0
+        self.pacer = SpeechPacer(settings.speech_interval)
+        self.undo_button = Button("", self.undo)
+        self.clear_button = Button("", self.clear)
+        self.buttons = [self.undo_button, self.clear_button]
+
+    # --- input --------------------------------------------------------------------------------
+    def handle(self, event: pygame.event.Event) -> None:
+        if self.phase != "drawing":
+            return
+        if event.type == pygame.KEYDOWN:
+            if event.key in UNDO_KEYS:
+                self.undo()
+            elif event.key in CLEAR_KEYS:
+                self.clear()
+            return
+        ptr = self.pointer(event)
+        if ptr is None:
+            return
+        if ptr.kind == "down" and not self.canvas.drawing_now and self.handle_buttons(event):
+            return
+        self.canvas.handle(ptr, event_time_ms(event))
+
+    def undo(self) -> None:
+        if self.phase == "drawing" and self.canvas.undo() and not self.canvas.strokes:
+            self._forget_guesses()
+
+    def clear(self) -> None:
+        if self.phase == "drawing" and self.canvas.clear():
+            self._forget_guesses()
+
+    def _forget_guesses(self) -> None:
+        """An empty canvas starts a new drawing: earlier guesses were about ink that is gone."""
+        self.generation += 1
+        self.history.clear()
+        self.current = []
+        self.pacer.reset()
+
+    # --- the clock ----------------------------------------------------------------------------
+    def update(self, dt: float) -> None:
+        super().update(dt)
+        for guess in self.app.guesser.poll():
+            self._take(guess)
+        if self.phase == "drawing":
+            self.remaining = max(0.0, self.remaining - dt)
+            self._maybe_submit()
+            if self.phase == "drawing" and self.remaining <= 0:
+                self._end(recognized=False)
+        else:
+            self.verdict_age += dt
+            if self.result is None and (self.classified_version == self.canvas.version
+                                        or self.verdict_age >= FINAL_GUESS_WAIT):
+                self._finalize()
+            if self.result is not None and self.verdict_age >= self.app.settings.verdict_seconds:
+                self.app.finish_round(self.result)
+
+    def _tag(self) -> tuple:
+        return (self.token, self.generation, self.canvas.version)
+
+    def _maybe_submit(self) -> None:
+        interval = self.app.settings.guess_interval
+        if (self.canvas.version != self.submitted_version and self.canvas.strokes
+                and self.age - self.last_submit_age >= interval):
+            self._submit()
+
+    def _submit(self) -> None:
+        now = pygame.time.get_ticks()
+        self.app.guesser.submit(self.canvas.drawing(), self.canvas.ink_time(now) or 0, self._tag())
+        self.submitted_version = self.canvas.version
+        self.last_submit_age = self.age
+
+    def _take(self, guess) -> None:
+        owner, generation, version = guess.tag if isinstance(guess.tag, tuple) else (None, None, None)
+        if owner != self.token or generation != self.generation or not guess.top:
+            return
+        top = [(name, p) for name, p in guess.top]
+        self.classified_version = max(self.classified_version, version)
+        if self.phase != "drawing":
+            if version == self.canvas.version:
+                self.final = top  # the machine's last word on the finished drawing
+            return
+        self.history.append((guess.t_ms, top))
+        self.current = top
+        best, probability = top[0]
+        if best == self.word and probability >= self.app.settings.threshold:
+            self.final = top
+            self._end(recognized=True, guessed_at_ms=guess.t_ms)
+            return
+        if self.pacer.should_speak(best, self.age, self.app.voice.busy):
+            self.app.voice.say(self.guess_sentence())
+
+    def _end(self, recognized: bool, guessed_at_ms: int | None = None) -> None:
+        self.phase = "verdict"
+        self.recognized = recognized
+        self.guessed_at_ms = guessed_at_ms
+        self.canvas.enabled = False
+        self.canvas.end_stroke()
+        self.duration_ms = self.canvas.ink_time(pygame.time.get_ticks()) or 0
+        self.app.voice.say(self.verdict_sentence(), interrupt=True)
+        if recognized or not self.canvas.strokes:
+            self._finalize()
+        elif self.submitted_version != self.canvas.version:
+            self._submit()  # one last look at the ink drawn since the previous guess
+        elif self.history and self.classified_version == self.canvas.version:
+            self.final = list(self.history[-1][1])
+
+    def _finalize(self) -> None:
+        result = RoundResult(word=self.word, drawing=self.canvas.drawing(), recognized=self.recognized,
+                             guessed_at_ms=self.guessed_at_ms, duration_ms=self.duration_ms,
+                             guesses=list(self.history), final=list(self.final or self.current))
+        self.result = self.app.game.record(result)
+
+    # --- words --------------------------------------------------------------------------------
+    def guess_sentence(self, separator: str = " ") -> str:
+        """What the machine says about the drawing; `separator` between its guess and alternative."""
+        tr = self.app.translations
+        if not self.canvas.strokes:
+            return self.t("start_drawing")
+        if not self.current:
+            return self.t("thinking")
+        sentence = self.t("guess_first", thing=tr.thing(self.current[0][0]))
+        if len(self.current) > 1 and self.current[1][1] >= ALTERNATIVE_MIN:
+            sentence += separator + self.t("guess_or", thing=tr.thing(self.current[1][0]))
+        return sentence
+
+    def verdict_sentence(self) -> str:
+        if self.recognized:
+            return self.t("recognized", thing=self.app.translations.thing(self.word))
+        return self.t("not_recognized")
+
+    # --- screen -------------------------------------------------------------------------------
+    def layout(self, size: tuple[int, int]) -> None:
+        self.view = drawing_view.layout(size, self.u)
+        self.canvas.set_rect(self.view.canvas)
+        self.undo_button.rect = self.view.undo
+        self.clear_button.rect = self.view.clear
+
+    def draw_static(self, surface: pygame.Surface) -> None:
+        drawing_view.draw_static(self, surface)
+
+    def draw(self, surface: pygame.Surface) -> None:
+        self.blit_static(surface)
+        self.undo_button.label = self.t("undo")
+        self.clear_button.label = self.t("clear")
+        enabled = self.phase == "drawing" and bool(self.canvas.strokes)
+        self.undo_button.enabled = self.clear_button.enabled = enabled
+        drawing_view.draw(self, surface)

@@ -1,0 +1,139 @@
+"""Game over: the player's drawings in a grid, each with its verdict and the machine's top three.
+
+Selecting a drawing opens "how the machine knows" (`ExplainScene`); Play again starts a new game in
+the same language, Home goes back to the title screen.
+"""
+from __future__ import annotations
+
+import math
+
+import pygame
+
+from .. import theme
+from ..sketch import Thumbnails
+from ..ui import Button, card
+from .base import Scene
+
+
+def grid_shape(count: int, landscape: bool) -> tuple[int, int]:
+    """(columns, rows) for `count` cards: 3x2 for six in a landscape window, 2x3 in a portrait one."""
+    if count <= 0:
+        return 1, 1
+    rows = 2 if landscape else 3
+    rows = min(rows, count) if count <= 6 else math.ceil(math.sqrt(count))
+    columns = math.ceil(count / rows)
+    return columns, rows
+
+
+class GameOverScene(Scene):
+    name = "gameover"
+
+    def __init__(self, app) -> None:
+        super().__init__(app)
+        self.thumbnails = Thumbnails()
+        self.again_button = Button("", self.app.new_game, style="accent")
+        self.home_button = Button("", self.app.go_home)
+        self.buttons = [self.again_button, self.home_button]
+        self.cells: list[pygame.Rect] = []
+        self.announced = False
+
+    def enter(self) -> None:
+        if self.announced:
+            return  # back from "how the machine knows": no need to hear the score again
+        self.announced = True
+        game = self.app.game
+        self.app.voice.say(self.t("score", score=game.score, total=len(game.results)), interrupt=True)
+
+    def handle(self, event: pygame.event.Event) -> None:
+        if self.handle_buttons(event):
+            return
+        ptr = self.pointer(event)
+        if ptr is not None and ptr.kind == "down" and self.accepting_input:
+            for index, cell in enumerate(self.cells):
+                if cell.collidepoint(ptr.pos):
+                    self.app.explain(index)
+                    return
+        if event.type == pygame.KEYDOWN and pygame.K_1 <= event.key <= pygame.K_9:
+            index = event.key - pygame.K_1
+            if index < len(self.app.game.results):
+                self.app.explain(index)
+
+    def layout(self, size: tuple[int, int]) -> None:
+        width, height = size
+        px = self.px
+        margin = px(36)
+        self.title_rect = pygame.Rect(margin, px(16), width - 2 * margin, px(70))
+        self.subtitle_rect = pygame.Rect(margin, self.title_rect.bottom, width - 2 * margin, px(40))
+        buttons_h = px(84)
+        buttons_top = height - margin // 2 - buttons_h
+        button_w = min(px(330), (width - 2 * margin - px(20)) // 2)
+        self.again_button.rect = pygame.Rect(width // 2 + px(10), buttons_top, button_w, buttons_h)
+        self.home_button.rect = pygame.Rect(width // 2 - px(10) - button_w, buttons_top, button_w, buttons_h)
+        grid = pygame.Rect(margin, self.subtitle_rect.bottom + px(16), width - 2 * margin,
+                           buttons_top - self.subtitle_rect.bottom - px(32))
+        count = len(self.app.game.results)
+        columns, rows = grid_shape(count, width >= height)
+        gap = px(18)
+        cell_w = (grid.width - (columns - 1) * gap) // columns
+        cell_h = (grid.height - (rows - 1) * gap) // rows
+        self.cells = [pygame.Rect(grid.left + (i % columns) * (cell_w + gap),
+                                  grid.top + (i // columns) * (cell_h + gap), cell_w, cell_h)
+                      for i in range(count)]
+
+    def draw(self, surface: pygame.Surface) -> None:
+        self.blit_static(surface)
+        self.again_button.label = self.t("play_again")
+        self.home_button.label = self.t("home")
+        self.draw_buttons(surface)
+
+    def draw_static(self, surface: pygame.Surface) -> None:
+        surface.fill(theme.BACKGROUND)
+        text, px, game = self.app.text, self.px, self.app.game
+        text.draw(surface, self.t("score", score=game.score, total=len(game.results)), self.title_rect,
+                  theme.ACCENT, max_size=px(52))
+        text.draw(surface, self.t("tap_to_explain"), self.subtitle_rect, theme.TEXT_SOFT,
+                  max_size=px(28), bold=False)
+        for index, (cell, result) in enumerate(zip(self.cells, game.results)):
+            draw_result_card(self, surface, cell, result, key=("round", index))
+
+
+def draw_result_card(scene: Scene, surface: pygame.Surface, rect: pygame.Rect, result, key,
+                     thumbnails: Thumbnails | None = None) -> None:
+    """A paper card: the drawing, its name, the verdict and the machine's top three."""
+    px, text, tr = scene.px, scene.app.text, scene.app.translations
+    thumbnails = thumbnails or scene.thumbnails
+    card(surface, rect, theme.PAPER, px(22), shadow=px(6))
+    inner = rect.inflate(-px(24), -px(20))
+    if inner.width >= inner.height * 1.25:   # wide card: drawing on the left, words on the right
+        side = min(inner.height, int(inner.width * 0.46))
+        picture = pygame.Rect(inner.left, inner.centery - side // 2, side, side)
+        words = pygame.Rect(picture.right + px(14), inner.top, inner.right - picture.right - px(14),
+                            inner.height)
+    else:                                    # tall card: drawing on top
+        side = min(inner.width, int(inner.height * 0.5))
+        picture = pygame.Rect(inner.centerx - side // 2, inner.top, side, side)
+        words = pygame.Rect(inner.left, picture.bottom + px(6), inner.width, inner.bottom - picture.bottom - px(6))
+    pygame.draw.rect(surface, theme.mix(theme.PAPER, theme.PAPER_EDGE, 0.35), picture, border_radius=px(12))
+    if result.has_ink:
+        surface.blit(thumbnails.get(key, result.drawing, picture.size, theme.INK), picture)
+    else:
+        text.draw(surface, scene.t("nothing_drawn"), picture.inflate(-px(16), -px(16)), theme.INK_SOFT,
+                  max_size=px(24))
+    line_h = words.height / 6
+    name_rect = pygame.Rect(words.left, words.top, words.width, int(line_h * 1.5))
+    text.draw(surface, tr.name(result.word), name_rect, theme.INK, max_size=px(36), align="left")
+    if result.recognized:
+        verdict = scene.t("guessed_in", seconds=tr.number((result.guessed_at_ms or 0) / 1000, 1))
+    else:
+        verdict = scene.t("not_guessed")
+    verdict_rect = pygame.Rect(words.left, name_rect.bottom, words.width, int(line_h * 1.2))
+    text.draw(surface, verdict, verdict_rect, theme.SUCCESS if result.recognized else theme.MISS,
+              max_size=px(26), align="left")
+    top = result.top[:3]
+    list_top = verdict_rect.bottom + int(line_h * 0.2)
+    row_h = (words.bottom - list_top) // 3
+    for index, (name, probability) in enumerate(top):
+        row = pygame.Rect(words.left, list_top + index * row_h, words.width, row_h)
+        colour = theme.SUCCESS if name == result.word else theme.INK_SOFT
+        text.draw(surface, f"{tr.name(name)}\u00a0\u00a0{tr.percent(probability)}", row, colour,
+                  max_size=px(22), bold=False, align="left")

@@ -1,0 +1,102 @@
+"""The App around the scenes: the real loop, the window's identity, start-up failures, the model fallback,
+and a frame that never waits for a slow classifier."""
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import time
+
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+
+import pygame  # noqa: E402
+import pytest  # noqa: E402
+
+from game.app import App  # noqa: E402
+from game.settings import ROOT, Settings  # noqa: E402
+from game_fixtures import (ScriptedClassifier, SilentVoice, circle_points, make_app,  # noqa: E402
+                           mouse_down, mouse_move, start_game)
+from model.store import Store  # noqa: E402
+
+BUNDLED = ROOT / "assets" / "model.pt"
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store(tmp_path / "app.db") as store:
+        yield store
+
+
+def test_run_loop_logs_its_first_frame_and_stops_on_window_close(store, caplog):
+    app = make_app(store=store)
+    try:
+        assert pygame.display.get_caption()[0] == "pennydraw"
+        assert os.environ["SDL_VIDEO_X11_WMCLASS"] == "pennydraw"
+        pygame.event.post(pygame.event.Event(pygame.QUIT))
+        with caplog.at_level(logging.INFO, logger="pennydraw"):
+            app.run()
+        assert app.frames >= 1 and not app.running
+        assert "first frame" in caplog.text
+    finally:
+        app.close()
+
+
+def test_a_slow_classifier_never_stalls_the_frame(store):
+    class Slow(ScriptedClassifier):
+        def predict(self, drawing, k=3):
+            time.sleep(0.25)  # far slower than a frame: the worker thread waits, not the loop
+            return super().predict(drawing, k)
+
+    app = make_app(store=store, classifier=Slow(), seconds=30)
+    try:
+        start_game(app)
+        points = circle_points(app.scene.canvas.rect, 30)
+        app.step([mouse_down(points[0])], 1 / 60)
+        slowest = 0.0
+        for point in points[1:]:
+            started = time.perf_counter()
+            app.step([mouse_move(point)], 1 / 60)
+            slowest = max(slowest, time.perf_counter() - started)
+        assert slowest < 0.2, f"a frame took {slowest * 1000:.0f} ms while the classifier was busy"
+        assert app.guesser.busy or app.scene.history
+        app.guesser.wait_idle(5)
+        app.step([], 1 / 60)
+        assert app.scene.history  # the guesses did arrive, later
+    finally:
+        app.close()
+
+
+def test_an_unusable_database_stops_the_game_with_a_clear_message(tmp_path):
+    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
+    result = subprocess.run([sys.executable, str(ROOT / "play.py"), "--db", str(tmp_path), "--mute"],
+                            capture_output=True, text=True, timeout=120, env=env, cwd=ROOT)
+    assert result.returncode == 2
+    assert "cannot start" in result.stderr and "is a directory" in result.stderr
+
+
+def test_too_few_categories_shorten_the_game(store, caplog):
+    app = make_app(store=store, classifier=ScriptedClassifier(categories=("cat", "sun")), rounds=6)
+    try:
+        with caplog.at_level(logging.WARNING):
+            app.new_game()
+        assert len(app.game.prompts) == 2 and "playing 2 rounds" in caplog.text
+    finally:
+        app.close()
+
+
+@pytest.mark.skipif(not BUNDLED.exists(), reason=f"the bundled model {BUNDLED} does not exist yet")
+def test_a_bad_model_file_falls_back_to_the_bundled_one(tmp_path, store, caplog):
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"not a checkpoint")
+    app = App(Settings(model=bad, mute=True), store=store, voice=SilentVoice())
+    try:
+        with caplog.at_level(logging.WARNING, logger="pennydraw"):
+            app.start()
+        assert "using the bundled model instead" in caplog.text and str(bad) in caplog.text
+        assert len(app.classifier.categories) >= 6
+        import torch
+        assert torch.get_num_threads() == 1
+    finally:
+        app.close()
