@@ -20,6 +20,8 @@ import sys
 
 from model import download, export, formats, merge, stats
 from model.store import DEFAULT_DB_PATH, Store, StoreError
+from model.store_codec import normalize_code
+
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
 
@@ -70,8 +72,11 @@ def cmd_convert(args) -> int:
 def cmd_forget(args) -> int:
     with Store(args.db) as store:
         erased = store.forget(args.code)
-    if erased == 0:
-        print(f"nothing erased: no drawings stored under erasure code {args.code!r}")
+    if erased == 0 and normalize_code(args.code) is None:
+        print(f"nothing erased: {args.code!r} is not an erasure code (they look like K7F-3QXM)")
+    elif erased == 0:
+        print(f"nothing erased: no drawings stored under erasure code {args.code!r} here; the code is "
+              "recorded as erased, so merging a kiosk database that holds it will not bring it in")
     else:
         print(f"erased the session with code {args.code!r} and its {erased} drawing(s), with their guesses")
     return EXIT_OK

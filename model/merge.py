@@ -11,8 +11,12 @@ row ids, so merging the same file twice, or A+B and then A again, changes nothin
 
 Only consented sessions travel (the store writes no other kind; a row marked otherwise stays put).
 An import session whose drawings OUT already holds (the same Google file imported on two kiosks)
-is not copied: it would stay empty. Erasure does not travel: a code forgotten in OUT comes back if
-a kiosk database still holds it, so erase on the kiosks too (or merge before erasing).
+is not copied: it would stay empty.
+
+Erasure travels: a store keeps tombstones of what players erased (drawing keys and a hash of the
+code, `model/store_schema.py`). Merging copies the input's tombstones into OUT and erases what they
+name there, and never copies a session or drawing that OUT's tombstones name; so a code forgotten on
+a kiosk or on the merged store stays forgotten however the files are merged later.
 """
 from __future__ import annotations
 
@@ -22,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from model.store import Store, StoreError
+from model.store_schema import code_tombstone
 
 _DRAWING_COLUMNS = "key, session_id, word, drawing, recognized, guessed_at_ms, duration_ms, created_at, countrycode"
 _MODEL_COLUMNS = "version, path, trained_at, examples, player_examples, metrics, active, activated_at"
@@ -36,11 +41,13 @@ class MergeCounts:
     guesses: int = 0
     models: int = 0
     already_there: int = 0  # consented drawings of the input whose key OUT already held
+    erased: int = 0  # drawings OUT held that the input's tombstones erased
+    kept_out: int = 0  # consented drawings of the input not copied because a player erased them
     seconds: float = 0.0
 
     @property
     def changed(self) -> bool:
-        return bool(self.sessions or self.drawings or self.guesses or self.models)
+        return bool(self.sessions or self.drawings or self.guesses or self.models or self.erased)
 
 
 def merge(out_path, in_paths, activate_first: bool = True) -> list[MergeCounts]:
@@ -73,6 +80,7 @@ def merge_one(out: Store, source: Path, activate_first: bool = True) -> MergeCou
     conn = out.db.conn
     if conn.in_transaction:
         raise StoreError(f"{out.path} is in the middle of a transaction; cannot merge into it now")
+    conn.create_function("code_tombstone", 1, code_tombstone, deterministic=True)
     conn.execute("ATTACH DATABASE ? AS src", (str(source),))
     try:
         conn.execute("BEGIN IMMEDIATE")
@@ -97,28 +105,43 @@ def _scalar(conn: sqlite3.Connection, sql: str, params=()) -> int:
 
 
 def _copy(conn: sqlite3.Connection, counts: MergeCounts, activate_first: bool) -> None:
-    last_session = _scalar(conn, "SELECT coalesce(max(id), 0) FROM main.sessions")
-    last_drawing = _scalar(conn, "SELECT coalesce(max(id), 0) FROM main.drawings")
     consented_drawings = _scalar(
         conn, "SELECT count(*) FROM src.drawings d JOIN src.sessions s ON s.id = d.session_id "
               "WHERE s.consent = 1")
 
-    # Sessions, matched by erasure code. ("WHERE ..." before ON CONFLICT keeps SQLite's parser from
-    # reading ON as a join constraint.)
+    # Erasures first: the input's tombstones join OUT's, and whatever they name goes from OUT.
+    if _scalar(conn, "SELECT count(*) FROM src.sqlite_master WHERE name = 'erasures'"):
+        conn.execute("INSERT INTO main.erasures (key, erased_at) SELECT key, erased_at FROM src.erasures "
+                     "WHERE true ON CONFLICT(key) DO NOTHING")
+    erased_sessions = "SELECT id FROM main.sessions WHERE code_tombstone(code) IN (SELECT key FROM main.erasures)"
+    counts.erased = conn.execute(f"DELETE FROM main.drawings WHERE key IN (SELECT key FROM main.erasures) "
+                                 f"OR session_id IN ({erased_sessions})").rowcount
+    conn.execute(f"DELETE FROM main.sessions WHERE id IN ({erased_sessions})")
+    # After the erasures: SQLite may reuse the ids of deleted last rows.
+    last_session = _scalar(conn, "SELECT coalesce(max(id), 0) FROM main.sessions")
+    last_drawing = _scalar(conn, "SELECT coalesce(max(id), 0) FROM main.drawings")
+
+    # Sessions, matched by erasure code, unless erased. ("WHERE ..." before ON CONFLICT keeps SQLite's
+    # parser from reading ON as a join constraint.)
     conn.execute(
         "INSERT INTO main.sessions (code, started_at, locale, consent, kiosk, source) "
         "SELECT code, started_at, locale, consent, kiosk, source FROM src.sessions "
-        "WHERE consent = 1 ORDER BY id ON CONFLICT(code) DO NOTHING")
+        "WHERE consent = 1 AND code_tombstone(code) NOT IN (SELECT key FROM main.erasures) "
+        "ORDER BY id ON CONFLICT(code) DO NOTHING")
 
-    # Drawings, matched by key, attached to OUT's session of the same code.
+    # Drawings, matched by key, attached to OUT's session of the same code, unless erased.
     counts.drawings = conn.execute(
         f"INSERT INTO main.drawings ({_DRAWING_COLUMNS}) "
         "SELECT d.key, m.id, d.word, d.drawing, d.recognized, d.guessed_at_ms, d.duration_ms, "
         "d.created_at, d.countrycode FROM src.drawings d JOIN src.sessions s ON s.id = d.session_id "
-        "JOIN main.sessions m ON m.code = s.code WHERE s.consent = 1 ORDER BY d.id "
+        "JOIN main.sessions m ON m.code = s.code WHERE s.consent = 1 "
+        "AND d.key NOT IN (SELECT key FROM main.erasures) ORDER BY d.id "
         "ON CONFLICT(key) DO NOTHING").rowcount
-    counts.already_there = consented_drawings - counts.drawings
-
+    left_out = _scalar(conn, "SELECT count(*) FROM src.drawings d JOIN src.sessions s ON s.id = d.session_id "
+                             "WHERE s.consent = 1 AND (d.key IN (SELECT key FROM main.erasures) OR "
+                             "code_tombstone(s.code) IN (SELECT key FROM main.erasures))")
+    counts.kept_out = left_out
+    counts.already_there = consented_drawings - counts.drawings - left_out
     # Import sessions just copied whose drawings were all here already would stay empty.
     conn.execute("DELETE FROM main.sessions WHERE id > ? AND source != 'game' AND NOT EXISTS "
                  "(SELECT 1 FROM main.drawings WHERE session_id = sessions.id)", (last_session,))
@@ -143,8 +166,12 @@ def _copy(conn: sqlite3.Connection, counts: MergeCounts, activate_first: bool) -
 
 def summary(counts: MergeCounts) -> str:
     """One line for the command: what an input added."""
+    erasures = ""
+    if counts.erased or counts.kept_out:
+        erasures = (f"; erased by players' codes: {counts.erased} drawing(s) removed, "
+                    f"{counts.kept_out} left out")
     if not counts.changed:
-        return f"{counts.source}: nothing new ({counts.already_there} drawing(s) already merged)"
+        return f"{counts.source}: nothing new ({counts.already_there} drawing(s) already merged){erasures}"
     return (f"{counts.source}: added {counts.sessions} session(s), {counts.drawings} drawing(s), "
             f"{counts.guesses} guess snapshot(s), {counts.models} model(s); "
-            f"{counts.already_there} drawing(s) already there")
+            f"{counts.already_there} drawing(s) already there{erasures}")

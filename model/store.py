@@ -25,20 +25,16 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from sqlite_utils import Database
-from sqlite_utils.db import ForeignKey
-from sqlite_utils.migrations import Migrations
 
 from model.store_codec import (
     encode_drawing, encode_guesses, imported_row, milliseconds, new_code,
     normalize_code, utc_iso,
 )
+from model.store_schema import KNOWN, MIGRATIONS, code_tombstone
 
 DEFAULT_DB_PATH = Path(__file__).resolve().parents[1] / "data" / "pennydraw.db"
 MEMORY = ":memory:"
 IMPORT_BATCH = 2000  # rows per executemany while importing (all inside one transaction)
-
-MIGRATIONS = Migrations("pennydraw")
-
 
 class StoreError(Exception):
     """The database cannot be opened or written; the message names the file."""
@@ -53,49 +49,6 @@ class Session:
     consent: bool
     locale: str | None = "en"
     kiosk: str | None = None  # which kiosk the session ran on; None for a home install
-
-
-def _cascade(table: str, column: str, other: str) -> ForeignKey:
-    return ForeignKey(table, column, other, "id", on_delete="CASCADE")
-
-
-@MIGRATIONS()
-def m001_drawings(db: Database) -> None:
-    db["sessions"].create(
-        {"id": int, "code": str, "started_at": str, "locale": str, "consent": int, "kiosk": str,
-         "source": str},
-        pk="id", not_null={"code", "started_at", "consent", "source"},
-        defaults={"consent": 1, "source": "game"},
-    )
-    db["sessions"].create_index(["code"], unique=True)
-    db["drawings"].create(
-        {"id": int, "key": str, "session_id": int, "word": str, "drawing": str, "recognized": int,
-         "guessed_at_ms": int, "duration_ms": int, "created_at": str, "countrycode": str},
-        pk="id", not_null={"key", "session_id", "word", "drawing", "recognized", "created_at"},
-        foreign_keys=[_cascade("drawings", "session_id", "sessions")],
-    )
-    db["drawings"].create_index(["key"], unique=True)
-    db["drawings"].create_index(["word", "id"])
-    db["drawings"].create_index(["session_id"])
-    db["drawings"].create_index(["created_at"])
-    db["guesses"].create(
-        {"id": int, "drawing_id": int, "t_ms": int, "guesses": str},
-        pk="id", not_null={"drawing_id", "t_ms", "guesses"},
-        foreign_keys=[_cascade("guesses", "drawing_id", "drawings")],
-    )
-    db["guesses"].create_index(["drawing_id", "t_ms"])
-
-
-@MIGRATIONS()
-def m002_models(db: Database) -> None:
-    db["models"].create(
-        {"id": int, "version": str, "path": str, "trained_at": str, "examples": int,
-         "player_examples": int, "metrics": str, "active": int, "activated_at": str},
-        pk="id", not_null={"version", "path", "trained_at", "examples", "player_examples", "metrics",
-                           "active"},
-        defaults={"player_examples": 0, "active": 0},
-    )
-    db["models"].create_index(["version"], unique=True)
 
 
 # ---- rows ------------------------------------------------------------------------------------------
@@ -152,7 +105,7 @@ class Store:
         if tables and not applied:
             raise StoreError(f"{self.path} is an SQLite database of some other program; "
                              "pennydraw will not add its tables to it")
-        unknown = applied - {m001_drawings.__name__, m002_models.__name__}
+        unknown = applied - set(KNOWN)
         if unknown:
             raise StoreError(f"{self.path} was made by a newer pennydraw (migrations "
                              f"{sorted(unknown)}); update pennydraw to open it")
@@ -341,13 +294,24 @@ class Store:
         return added
 
     def forget(self, code: str) -> int:
-        """Erase a session, its drawings and guesses; returns how many drawings went (0: unknown)."""
+        """Erase a session, its drawings and guesses; returns how many drawings went (0: unknown).
+
+        A tombstone stays (the drawings' keys and a hash of the code, see `store_schema`), so that
+        merging a kiosk database that still holds the session does not bring it back. A well-formed
+        code this store has never seen leaves its tombstone too: erasing on the merged store before
+        the kiosk's next merge works."""
         normalized = normalize_code(code)
         if normalized is None:
             return 0
         with self._writing("erase a session") as conn:
-            erased = conn.execute("SELECT count(*) FROM drawings WHERE session_id IN "
-                                  "(SELECT id FROM sessions WHERE code = ?)", (normalized,)).fetchone()[0]
+            in_session = "SELECT id FROM sessions WHERE code = ?"
+            now = utc_iso()
+            conn.execute("INSERT OR IGNORE INTO erasures (key, erased_at) VALUES (?, ?)",
+                         (code_tombstone(normalized), now))
+            conn.execute("INSERT OR IGNORE INTO erasures (key, erased_at) SELECT key, ? "
+                         f"FROM drawings WHERE session_id IN ({in_session})", (now, normalized))
+            erased = conn.execute(f"SELECT count(*) FROM drawings WHERE session_id IN ({in_session})",
+                                  (normalized,)).fetchone()[0]
             conn.execute("DELETE FROM sessions WHERE code = ?", (normalized,))
         self._truncate_log()
         return erased

@@ -123,3 +123,5 @@ def test_forget_erases_a_session_by_its_code(tmp_path, capsys):
         assert store.count_drawings() == 0
     assert main(["forget", session.code, "--db", str(db)]) == 0
     assert "nothing erased" in capsys.readouterr().out
+    assert main(["forget", "hello", "--db", str(db)]) == 0
+    assert "not an erasure code" in capsys.readouterr().out

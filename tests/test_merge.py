@@ -167,3 +167,51 @@ def test_help_shows_runnable_examples(capsys):
         main(["merge", "--help"])
     text = capsys.readouterr().out
     assert done.value.code == 0 and "examples:" in text and "python -m model merge " in text
+
+
+def test_an_erasure_on_a_kiosk_travels_with_the_next_merge(kiosks, tmp_path):
+    a, b = kiosks
+    out = tmp_path / "all.db"
+    with Store(a) as store:
+        (code,) = play(store, games=1, word="tree")
+    merge.merge(out, [a, b])
+    with Store(out) as store:
+        assert store.count_drawings("tree") == 1  # and a dog
+    with Store(a) as store:  # the player erases on the kiosk, after the merge
+        assert store.forget(code) == 2
+    (result,) = merge.merge(out, [a])
+    assert (result.erased, result.kept_out) == (2, 0)
+    with Store(out) as store:
+        assert store.count_drawings("tree") == 0
+        assert store.db.execute("SELECT count(*) FROM sessions WHERE code = ?", [code]).fetchone()[0] == 0
+    assert "erased by players' codes: 2 drawing(s) removed" in merge.summary(result)
+
+
+def test_a_code_erased_on_the_merged_store_never_comes_back(kiosks, tmp_path):
+    a, b = kiosks
+    out = tmp_path / "all.db"
+    with Store(a) as store:
+        (code,) = play(store, games=1, word="tree")
+    merge.merge(out, [a, b])
+    with Store(out) as store:
+        assert store.forget(code) == 2
+    before = row_counts(out)
+    for _ in range(2):  # the kiosk still holds the session: merging it again must not restore it
+        (result,) = merge.merge(out, [a])
+        assert (result.drawings, result.sessions, result.kept_out) == (0, 0, 2)
+    assert row_counts(out) == before
+    with Store(out) as store:
+        assert store.count_drawings("tree") == 0
+
+
+def test_erasing_before_the_kiosk_was_ever_merged_still_works(kiosks, tmp_path):
+    a, _ = kiosks
+    out = tmp_path / "all.db"
+    with Store(a) as store:
+        (code,) = play(store, games=1, word="tree")
+    with Store(out) as store:  # the player asks the organisers before the data was collected
+        assert store.forget(code) == 0
+    merge.merge(out, [a])
+    with Store(out) as store:
+        assert store.count_drawings("tree") == 0
+        assert store.count_drawings() > 0  # the kiosk's other visitors did arrive

@@ -76,8 +76,8 @@ def test_file_store_creates_parent_and_sets_pragmas(tmp_path, file_store):
     assert pragma("journal_mode") == "wal"
     assert pragma("foreign_keys") == 1
     assert pragma("synchronous") == 1  # NORMAL
-    assert {"sessions", "drawings", "guesses", "models"} <= set(file_store.db.table_names())
-    assert [m.name for m in MIGRATIONS.applied(file_store.db)] == ["m001_drawings", "m002_models"]
+    assert {"sessions", "drawings", "guesses", "models", "erasures"} <= set(file_store.db.table_names())
+    assert [m.name for m in MIGRATIONS.applied(file_store.db)] == ["m001_drawings", "m002_models", "m003_erasures"]
     indexed = {tuple(index.columns) for index in file_store.db["drawings"].indexes}
     assert {("key",), ("word", "id"), ("session_id",), ("created_at",)} <= indexed
     cascades = {fk.other_table: fk.on_delete for fk in file_store.db["drawings"].foreign_keys}
@@ -90,7 +90,7 @@ def test_reopening_keeps_data_and_runs_no_migration_twice(tmp_path):
         drawing_id = save(store, store.start_session())
     with Store(path) as store:
         assert [d["id"] for d in store.drawings()] == [drawing_id]
-        assert store.db["_sqlite_migrations"].count == 2
+        assert store.db["_sqlite_migrations"].count == 3
 
 
 def test_migration_upgrades_a_database_made_by_the_first_migration(tmp_path):
@@ -104,7 +104,7 @@ def test_migration_upgrades_a_database_made_by_the_first_migration(tmp_path):
     assert "models" not in old.table_names()
     old.close()
     with Store(path) as store:
-        assert [m.name for m in MIGRATIONS.applied(store.db)] == ["m001_drawings", "m002_models"]
+        assert [m.name for m in MIGRATIONS.applied(store.db)] == ["m001_drawings", "m002_models", "m003_erasures"]
         assert [d["drawing"] for d in store.drawings()] == [[[[1, 2], [3, 4]]]]
         store.record_model("v1", "m.pt", 10, {"accuracy": 0.5})
         assert store.active_model()["version"] == "v1"
@@ -400,6 +400,7 @@ def test_forget_leaves_no_trace_in_the_files(file_store):
         save(file_store, session, word="zebra-secret-word")
     save(file_store, file_store.start_session(), word="cat")
     assert file_store.forget(session.code) == 20
+    assert file_store.db["erasures"].count == 21  # tombstones: 20 drawing keys and a hash of the code
     for path in (file_store.path, Path(f"{file_store.path}-wal")):
         data = path.read_bytes() if path.exists() else b""
         assert b"zebra-secret-word" not in data and session.code.encode() not in data
