@@ -8,7 +8,9 @@ Sources (combinable; each gives an `Examples`):
 `rasterize_examples` renders every drawing once with `strokes.rasterize` (Google's numpy_bitmap
 recipe) plus a few random *prefixes* of it (the first 40-90% of its ink), because the game guesses
 while the player is still drawing; bitmaps (npy) are used as they are. The result is a compact uint8
-tensor that the training loop augments on the fly.
+tensor that the training loop augments on the fly. Under `torchrun` each process renders only its
+shard (`shard=(rank, world)`): drawing i of a category goes to rank i mod world, so every rank sees
+every category. For data too large to render up front, `model/streaming.py` renders on the fly.
 """
 from __future__ import annotations
 
@@ -156,16 +158,25 @@ class RenderSettings:
     size: int = 28  # raster side
 
 
-def drawing_images(drawing, category: str, index: int, settings: RenderSettings) -> np.ndarray:
-    """(1 + prefixes, size, size) uint8: the whole drawing, then random prefixes of it.
-
-    The prefix fractions depend only on (seed, category, index), so the result is the same
-    whichever process renders it and in whatever order.
-    """
+def prefix_fractions(category: str, index: int, settings: RenderSettings) -> list[float]:
+    """The ink fractions of drawing `index`'s prefixes; they depend only on (seed, category, index),
+    so a drawing renders the same whichever process renders it and in whatever order."""
     rng = np.random.default_rng([settings.seed, zlib.crc32(category.encode()), index])
     low, high = settings.prefix_range
-    variants = [drawing] + [strokes.truncate(drawing, fraction=float(rng.uniform(low, high)))
-                            for _ in range(settings.prefixes)]
+    return [float(rng.uniform(low, high)) for _ in range(settings.prefixes)]
+
+
+def drawing_variant(drawing, category: str, index: int, variant: int, settings: RenderSettings) -> np.ndarray:
+    """(size, size) uint8: variant 0 is the whole drawing, variant v >= 1 its v-th random prefix."""
+    if variant:
+        drawing = strokes.truncate(drawing, fraction=prefix_fractions(category, index, settings)[variant - 1])
+    return strokes.rasterize(drawing, size=settings.size)
+
+
+def drawing_images(drawing, category: str, index: int, settings: RenderSettings) -> np.ndarray:
+    """(1 + prefixes, size, size) uint8: the whole drawing, then its random prefixes."""
+    variants = [drawing] + [strokes.truncate(drawing, fraction=f)
+                            for f in prefix_fractions(category, index, settings)]
     return np.stack([strokes.rasterize(v, size=settings.size) for v in variants])
 
 
@@ -177,10 +188,10 @@ def _render_chunk(job) -> np.ndarray:
 def _synthetic_chunk(job) -> np.ndarray:
     from model import synth
 
-    category, first, count, synth_seed, settings = job
+    category, indices, synth_seed, settings = job
     return np.concatenate([
         drawing_images(synth.generate(category, synth.drawing_rng(synth_seed, category, i)), category, i, settings)
-        for i in range(first, first + count)])
+        for i in indices])
 
 
 def _run(function, jobs: list, workers: int, total: int, desc: str, progress: bool) -> list[np.ndarray]:
@@ -204,10 +215,11 @@ def _run(function, jobs: list, workers: int, total: int, desc: str, progress: bo
 
 
 def rasterize_examples(examples: Examples, categories, settings: RenderSettings = RenderSettings(),
-                       workers: int = 1, progress: bool = False) -> RasterSet:
+                       workers: int = 1, progress: bool = False, shard: tuple[int, int] = (0, 1)) -> RasterSet:
     """Render every drawing whole plus `settings.prefixes` random prefixes; bitmaps are taken as they are.
 
-    Examples of categories not in `categories` raise ValueError (filter sources first).
+    `shard=(rank, world)` keeps every world-th drawing and bitmap of each category, starting at its
+    rank-th. Examples of categories not in `categories` raise ValueError (filter sources first).
     """
     index = {c: i for i, c in enumerate(categories)}
     unknown = sorted(set(examples.per_category()) - set(index))
@@ -215,35 +227,45 @@ def rasterize_examples(examples: Examples, categories, settings: RenderSettings 
         raise ValueError(f"examples of categories the model does not know: {', '.join(unknown[:10])}")
     if examples.bitmaps and settings.size != 28:
         raise ValueError(f"28x28 bitmaps cannot train a {settings.size}x{settings.size} network")
+    rank, world = shard
     per = 1 + settings.prefixes
     seen: Counter = Counter()  # each drawing's index within its category seeds its prefixes
     items = []
     for category, drawing in examples.drawings:
-        items.append((category, drawing, seen[category]))
+        if seen[category] % world == rank:
+            items.append((category, drawing, seen[category]))
+        seen[category] += 1
+    seen.clear()
+    bitmaps = []
+    for category, bitmap in examples.bitmaps:
+        if seen[category] % world == rank:
+            bitmaps.append((category, bitmap))
         seen[category] += 1
     jobs = [(items[i:i + CHUNK], settings) for i in range(0, len(items), CHUNK)]
-    parts = _run(_render_chunk, jobs, workers, len(examples.drawings) * per, "rasterising", progress)
-    parts.append(np.array([np.asarray(b, np.uint8).reshape(28, 28) for _, b in examples.bitmaps],
+    parts = _run(_render_chunk, jobs, workers, len(items) * per, "rasterising", progress)
+    parts.append(np.array([np.asarray(b, np.uint8).reshape(28, 28) for _, b in bitmaps],
                           np.uint8).reshape(-1, settings.size, settings.size))
-    labels = np.concatenate([np.repeat([index[c] for c, _ in examples.drawings], per).astype(np.int64),
-                             np.array([index[c] for c, _ in examples.bitmaps], np.int64)])
+    labels = np.concatenate([np.repeat([index[c] for c, _, _ in items], per).astype(np.int64),
+                             np.array([index[c] for c, _ in bitmaps], np.int64)])
     return RasterSet(torch.from_numpy(np.concatenate(parts)), torch.from_numpy(labels), tuple(categories))
 
 
 def synthetic_rasters(categories, n_per_category: int, synth_seed: int,
                       settings: RenderSettings = RenderSettings(), workers: int = 1,
-                      progress: bool = False) -> RasterSet:
+                      progress: bool = False, shard: tuple[int, int] = (0, 1)) -> RasterSet:
     """Generate and render `n_per_category` synthetic doodles per category without keeping the strokes.
 
-    The same images as `rasterize_examples(synthetic(categories, n, synth_seed), ...)`, faster and in
-    less memory; any number of workers gives the same result.
+    The same images as `rasterize_examples(synthetic(categories, n, synth_seed), ..., shard=shard)`,
+    faster and in less memory; any number of workers gives the same result.
     """
-    jobs = [(c, first, min(CHUNK, n_per_category - first), synth_seed, settings)
-            for c in categories for first in range(0, n_per_category, CHUNK)]
+    rank, world = shard
+    mine = range(rank, n_per_category, world)  # the doodle indices this rank renders, per category
+    jobs = [(c, mine[first:first + CHUNK], synth_seed, settings)
+            for c in categories for first in range(0, len(mine), CHUNK)]
     per = 1 + settings.prefixes
-    parts = _run(_synthetic_chunk, jobs, workers, len(categories) * n_per_category * per, "generating", progress)
+    parts = _run(_synthetic_chunk, jobs, workers, len(categories) * len(mine) * per, "generating", progress)
     images = np.concatenate(parts) if parts else np.zeros((0, settings.size, settings.size), np.uint8)
-    labels = np.repeat(np.arange(len(categories)), n_per_category * per)
+    labels = np.repeat(np.arange(len(categories)), len(mine) * per)
     return RasterSet(torch.from_numpy(images), torch.from_numpy(labels.astype(np.int64)), tuple(categories))
 
 

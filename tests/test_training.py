@@ -1,15 +1,22 @@
 """Data sources, rasterising, the training loop, evaluation arithmetic and the train.py command line."""
+import dataclasses
 import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
 import train as train_cli
-from model import classify, datasets, formats, net, strokes, training
+from model import augment, classify, datasets, formats, net, strokes, training
 from model.evaluate import evaluate, format_report
 from model.store import Store
 
+ROOT = Path(__file__).resolve().parents[1]
 FOUR = ["circle", "line", "zigzag", "star"]
 CIRCLE = [[[50 + 40 * np.cos(a) for a in np.linspace(0, 6.3, 30)],
            [50 + 40 * np.sin(a) for a in np.linspace(0, 6.3, 30)]]]
@@ -156,13 +163,30 @@ def test_train_config_refuses_nonsense_and_augmentation_moves_ink():
         with pytest.raises(ValueError):
             training.TrainConfig(**bad)
     images = net.to_input(torch.from_numpy(np.stack([strokes.rasterize(SQUARE)] * 16)))
-    torch.manual_seed(0)
-    moved = training.augment_batch(images, training.augmenter(training.TrainConfig(rotate=20)), 8)
+    ranges = dataclasses.replace(training.augmentation(training.TrainConfig(rotate=20)), chunk=1)
+    moved = augment.random_affine(images, ranges, torch.Generator().manual_seed(0))
     assert moved.shape == images.shape and not torch.equal(moved, images)
-    assert not torch.equal(moved[0], moved[8])  # two chunks, two different transforms
-    assert training.augment_batch(images, None, 8) is images
-    mirror = training.augmenter(training.TrainConfig(flip=1.0, rotate=0, translate=0, scale=(1, 1), shear=0))
-    assert torch.equal(training.augment_batch(images, mirror, 8), images.flip(-1))
+    assert not torch.equal(moved[0], moved[1])  # a transform per image
+    again = augment.random_affine(images, ranges, torch.Generator().manual_seed(0))
+    assert torch.equal(moved, again)  # the generator decides everything: resumed runs draw the same
+    shared = augment.random_affine(images, dataclasses.replace(ranges, chunk=8), torch.Generator().manual_seed(1))
+    assert torch.equal(shared[0], shared[7]) and not torch.equal(shared[0], shared[8])
+    assert training.augmentation(training.TrainConfig(augment=False)) is None
+    mirror = dataclasses.replace(augment.identity_ranges(), flip=1.0)
+    assert torch.equal(augment.random_affine(images, mirror), images.flip(-1))
+    assert torch.equal(augment.random_affine(images, augment.identity_ranges()), images)
+
+
+@pytest.mark.parametrize("angle, tx, ty, scale, shear", [(13.0, 2, -1, 0.8, 7.0), (-19.0, -3, 2, 1.15, -14.0),
+                                                         (5.0, 1, 1, 0.7, 15.0)])
+def test_batched_affine_is_torchvisions_affine(angle, tx, ty, scale, shear):
+    from torchvision.transforms.v2 import InterpolationMode, functional as TF
+
+    image = net.to_input(torch.from_numpy(np.array(strokes.rasterize(SQUARE + CIRCLE)))[None])
+    expected = TF.affine(image, angle=angle, translate=[tx, ty], scale=scale, shear=[shear, 0.0],
+                         interpolation=InterpolationMode.NEAREST)
+    as_tensors = [torch.tensor([float(v)], dtype=torch.float64) for v in (angle, tx, ty, scale, shear)]
+    assert torch.equal(augment.apply_matrices(image, augment.inverse_matrices(*as_tensors)), expected)
 
 
 # ---- train.py ----------------------------------------------------------------------------------
@@ -220,3 +244,88 @@ def test_category_lists_restrict_extend_or_come_from_a_file(tmp_path):
     names = tmp_path / "names.txt"
     names.write_text("# mine\nx\ny\n\nx\n")
     assert train_cli.choose_categories(str(names), ["a"]) == ["x", "y"]
+
+
+# ---- resuming -----------------------------------------------------------------------------------
+
+RESUMABLE = ["--synthetic", 20, "--categories", "circle,line,zigzag", "--epochs", 3, "--batch-size", 16,
+             "--threads", 1, "--eval", "none", "--quiet"]
+# Runs train.py in a child process that SIGKILLs itself while its second snapshot is being written:
+# after the new file's bytes are out but before it replaces the previous snapshot.
+DIES_MID_SAVE = """
+import os, runpy, signal, sys
+saves = []
+real_fsync = os.fsync
+def fsync(fd):
+    saves.append(fd)
+    if len(saves) == 2:
+        os.kill(os.getpid(), signal.SIGKILL)
+    real_fsync(fd)
+os.fsync = fsync
+sys.argv = ["train.py"] + sys.argv[1:]
+runpy.run_path("train.py", run_name="__main__")
+"""
+
+
+def weights_of(path):
+    return torch.load(path, weights_only=True)["weights"]
+
+
+def same_weights(a, b):
+    return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def uninterrupted(tmp_path, capsys):
+    out = tmp_path / "whole.pt"
+    assert run_cli(RESUMABLE + ["--out", out], capsys)[0] == 0
+    return out
+
+
+def test_a_paused_run_resumes_and_ends_exactly_where_an_uninterrupted_one_does(tmp_path, capsys):
+    whole = uninterrupted(tmp_path, capsys)
+    state, out = tmp_path / "run.state", tmp_path / "resumed.pt"
+    code, printed = run_cli(RESUMABLE + ["--out", out, "--resume", state, "--max-steps", 5, "--save-every", 2], capsys)
+    assert code == 0 and "paused" in printed and state.is_file() and not out.exists()
+    code, printed = run_cli(RESUMABLE + ["--out", out, "--resume", state, "--max-steps", 14], capsys)  # past an epoch
+    assert code == 0 and "resuming from" in printed and "epoch 1, step 5 of 12" in printed
+    code, printed = run_cli(RESUMABLE + ["--out", out, "--resume", state], capsys)
+    assert code == 0 and "epoch 2, step 2 of 12" in printed and out.is_file()
+    assert same_weights(weights_of(out), weights_of(whole))
+    histories = [torch.load(p, weights_only=True)["training"]["history"] for p in (out, whole)]
+    assert [h["loss"] for h in histories[0]] == [h["loss"] for h in histories[1]]
+    code, printed = run_cli(RESUMABLE + ["--out", out, "--resume", state], capsys)  # finished: nothing to redo
+    assert code == 0 and "nothing left to train" in printed and same_weights(weights_of(out), weights_of(whole))
+
+
+def test_a_run_killed_while_saving_resumes_from_its_last_whole_snapshot(tmp_path, capsys):
+    whole = uninterrupted(tmp_path, capsys)
+    state, out = tmp_path / "run.state", tmp_path / "resumed.pt"
+    argv = [str(a) for a in RESUMABLE + ["--out", out, "--resume", state, "--save-every", 4]]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    killed = subprocess.run([sys.executable, "-c", DIES_MID_SAVE, *argv], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    assert not out.exists() and state.is_file()
+    snapshot = torch.load(state, weights_only=True)
+    assert snapshot["position"] == {"epoch": 1, "step": 4, "global_step": 4}  # the first save; the second died
+    code, printed = run_cli(argv, capsys)
+    assert code == 0 and "epoch 1, step 4 of 12" in printed
+    assert same_weights(weights_of(out), weights_of(whole))
+
+
+def test_snapshots_of_another_job_or_broken_ones_are_refused(tmp_path, capsys):
+    state = tmp_path / "run.state"
+    assert run_cli(RESUMABLE + ["--out", tmp_path / "a.pt", "--resume", state, "--max-steps", 2], capsys)[0] == 0
+    for argv, message in [
+        (RESUMABLE + ["--epochs", 4, "--resume", state], "training.epochs: 3 in the snapshot, 4 now"),
+        (RESUMABLE + ["--categories", "circle,line", "--resume", state], "another training job"),
+        (RESUMABLE + ["--resume", classify.BUNDLED_PATH], "not a pennydraw training snapshot"),
+        (RESUMABLE + ["--resume", tmp_path / "cut.state"], "not a readable training snapshot"),
+        (RESUMABLE + ["--max-steps", 3], "--max-steps needs --resume"),
+        (RESUMABLE + ["--save-every", 0, "--resume", state], "--save-every must be at least 1"),
+    ]:
+        (tmp_path / "cut.state").write_bytes(state.read_bytes()[:300])
+        with pytest.raises(SystemExit) as caught:
+            train_cli.main([str(a) for a in argv])
+        assert message in str(caught.value.code), (argv, caught.value.code)
+    capsys.readouterr()
