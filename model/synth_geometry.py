@@ -197,8 +197,22 @@ def g_wave(rng, sigma, x0, x1, y, amp, n):
     return [np.column_stack((x0 + (x1 - x0) * t, ys))]
 
 
+def g_scribble(rng, sigma, c, r, n, angle):
+    """Back-and-forth strokes filling an ellipse: a shaded canopy, a filled-in moustache or hat."""
+    n = int(n)
+    ang = math.radians(angle + rng.normal(0.0, 20.0))
+    # Corners alternate between the two sides of the ellipse along a line at `ang`, sweeping across it.
+    across = np.linspace(-0.85, 0.85, n) + rng.normal(0.0, 0.05, n)
+    side = np.where(np.arange(n) % 2 == 0, -1.0, 1.0) * np.sqrt(np.clip(1.0 - across ** 2, 0.05, 1.0))
+    side *= 0.8 + 0.2 * rng.random(n)
+    u = np.column_stack((side, across))                  # in the ellipse's own frame
+    ca, sa = math.cos(ang), math.sin(ang)
+    pts = np.column_stack((u[:, 0] * ca - u[:, 1] * sa, u[:, 0] * sa + u[:, 1] * ca))
+    return [_vertices(pts * np.asarray(r, float) + np.asarray(c, float), rng, sigma)]
+
+
 GEOMETRY = {
-    "petals": g_petals, "wave": g_wave,
+    "petals": g_petals, "wave": g_wave, "scribble": g_scribble,
     "arc": g_arc, "poly": g_poly, "curve": g_curve, "ngon": g_ngon, "rays": g_rays,
     "dots": g_dots, "zigzag": g_zigzag, "bumps": g_bumps, "spiral": g_spiral,
 }

@@ -4,14 +4,15 @@ Each category maps to a list of variants (how people draw it, weighted by how of
 parts in the order people draw them. Coordinates are a unit frame about -1..1 with **y up**; angles
 are degrees with 90 = up. The proportions, part lists and variant weights come from looking at real
 Quick, Draw! doodles (`../shared/quickdraw-sample/`): e.g. most cats are a face with pointed ears and
-whiskers; most circles start at the top and go anticlockwise. Objects and animals are in
-`model/synth_recipes_things.py`.
+whiskers; most circles start at the top and go anticlockwise. Objects are in
+`model/synth_recipes_things.py`, animals in `model/synth_recipes_animals.py`.
 """
 from __future__ import annotations
 
+from model.synth_recipes_animals import ANIMALS
 from model.synth_recipes_things import THINGS
 from model.synth_shapes import (C, I, R, V, any_ring, arc, bumps, curve, dots, eye_pair, ngon, petals, poly,
-                                rays, ring, spiral, zigzag)
+                                rays, ring, scribble, spiral, zigzag)
 
 
 SHAPES = {
@@ -36,9 +37,11 @@ SHAPES = {
         V(poly((-1, -1), (1, 1), jitter=0.02), weight=0.15, rotation=12, flip=0.5),
     ],
     "zigzag": [
-        V(zigzag(-1, 1, -0.35, 0.35, n=I(5, 11), jitter=0.04), weight=0.75),
-        V(zigzag(-1, 1, -0.35, 0.35, n=I(5, 9), vertical=True, jitter=0.04), weight=0.1),
+        V(zigzag(-1, 1, -0.35, 0.35, n=I(5, 11), jitter=0.04), weight=0.55),
+        V(zigzag(-1, 1, -0.5, 0.5, n=I(4, 9), vertical=True, jitter=0.05), weight=0.2),
         V(zigzag(-1, 1, -0.8, 0.8, n=I(3, 5), jitter=0.05), weight=0.15),
+        # A "Z" or "N": three or four long strokes corner to corner.
+        V(poly((-1, 1), (1, 1), (-1, -1), (1, -1), jitter=0.06), weight=0.1, aspect=0.3, flip=0.5),
     ],
     "diamond": [
         V(poly((R(-0.7, -0.4), 0.65), (R(0.4, 0.7), 0.65), (1, R(0.15, 0.4)), (0, -1), (-1, R(0.15, 0.4)),
@@ -53,10 +56,15 @@ SHAPES = {
         V(ngon(n=6, rot=C(0, 30, 30), split=C(1, 1, 2, 3), jitter=0.04), aspect=0.12),
     ],
     "smiley face": [
-        V(any_ring(r=(1, R(0.9, 1.1))), eye_pair(0.35, 0.3),
-          arc((0, R(-0.1, 0.05)), (R(0.45, 0.65), R(0.35, 0.55)), R(195, 215), R(325, 345)),
-          poly((0, 0.05), (0, -0.12), p=0.12), weight=0.92),
-        V(eye_pair(0.4, 0.5), arc((0, 0), (0.8, 0.6), 200, 340), weight=0.08),
+        V(any_ring(r=(1, R(0.9, 1.1))), C(eye_pair(0.3, 0.3), eye_pair(0.38, 0.25), eye_pair(0.35, 0.38)),
+          C(arc((0, R(-0.1, 0.05)), (R(0.45, 0.7), R(0.35, 0.55)), R(190, 215), R(325, 350)),
+            curve((R(-0.65, -0.45), -0.2), (0, R(-0.65, -0.5)), (R(0.45, 0.65), -0.2), (R(-0.65, -0.45), -0.2)),
+            weights=(0.85, 0.15)),
+          poly((0, 0.05), (0, -0.12), p=0.12), weight=0.85),
+        # No head: two eyes and a big smile.
+        V(C(eye_pair(0.4, 0.5), eye_pair(0.3, 0.6, 0.1)),
+          C(arc((0, 0), (0.8, 0.6), 200, 340), arc((0, 0.2), (0.8, 0.8), 190, 350),
+            curve((-0.8, 0), (0, -0.6), (0.8, 0), (-0.8, 0))), weight=0.15, aspect=0.2),
     ],
     "eye": [
         V(curve((-1, 0), (-0.5, R(0.35, 0.5)), (0, R(0.5, 0.65)), (0.5, R(0.35, 0.5)), (1, 0)),
@@ -64,7 +72,12 @@ SHAPES = {
           any_ring(r=(R(0.3, 0.45), R(0.3, 0.45)), p=0.92),
           C(dots((0, 0), (0.02, 0.02), 1, R(0.07, 0.14)), ring(r=(0.12, 0.12)), p=0.75),
           rays((0, -0.45), (1.0, 1.0), (R(1.2, 1.35), R(1.2, 1.35)), n=I(3, 8), a0=40, a1=140, p=0.35),
-          aspect=0.15),
+          aspect=0.15, weight=0.75),
+        # A plain oval with the iris and a pupil.
+        V(any_ring(r=(1, R(0.45, 0.6))), any_ring(r=(R(0.3, 0.45), R(0.3, 0.45)), p=0.9),
+          C(dots((0, 0), (0.02, 0.02), 1, R(0.07, 0.14)), ring(r=(0.12, 0.12)), p=0.75),
+          rays((0, -0.3), (1.0, 0.7), (R(1.15, 1.3), R(0.85, 1.0)), n=I(3, 7), a0=40, a1=140, p=0.2),
+          aspect=0.15, weight=0.25),
     ],
     "sun": [
         V(any_ring(r=(R(0.45, 0.6), R(0.45, 0.6))),
@@ -75,15 +88,25 @@ SHAPES = {
     ],
     "moon": [
         V(curve((0.45, 0.9), (-0.1, 0.95), (-0.75, 0.55), (-0.95, 0), (-0.75, -0.55), (-0.1, -0.95),
-                (0.45, -0.9), (R(-0.2, 0.0), -0.6), (R(-0.6, -0.35), 0), (R(-0.2, 0.0), 0.6), (0.45, 0.9),
-                jitter=0.04),
-          weight=0.9, flip=0.5, rotation=15),
-        V(any_ring(r=(1, 1)), arc((0.6, 0.2), (0.7, 0.8), 110, 250, p=0.5), weight=0.1, flip=0.5),
+                (0.45, -0.9), (R(-0.2, 0.1), -0.6), (R(-0.6, -0.2), 0), (R(-0.2, 0.1), 0.6), (0.45, 0.9),
+                jitter=0.05),
+          dots((0.6, 0.5), (0.4, 0.4), I(1, 3), 0.06, p=0.1),
+          weight=0.75, flip=0.5, rotation=20, aspect=0.25),
+        # Outer and inner arcs as two strokes.
+        V(arc((0, 0), (1, 1), R(60, 80), R(280, 300)),
+          arc((R(0.35, 0.7), 0), (R(0.8, 1.0), R(0.8, 1.0)), R(110, 130), R(230, 250)),
+          weight=0.15, flip=0.5, rotation=20),
+        V(any_ring(r=(1, 1)), arc((0.6, 0.2), (0.7, 0.8), 110, 250, p=0.5),
+          dots((0, 0), (0.6, 0.6), I(2, 5), 0.12, p=0.4), weight=0.1, flip=0.5),
     ],
     "cloud": [
-        V(bumps(r=(1, R(0.45, 0.6)), n=I(5, 10), depth=R(0.15, 0.35)), weight=0.6, aspect=0.15),
-        V(bumps(r=(1, R(0.55, 0.75)), n=I(3, 6), depth=R(0.12, 0.3), a0=0, a1=180),
-          poly((-1, 0), (1, 0), jitter=0.03), weight=0.4, aspect=0.15),
+        V(bumps(r=(1, R(0.5, 0.7)), n=I(5, 9), depth=R(0.3, 0.6)), weight=0.55, aspect=0.2),
+        V(bumps(r=(1, R(0.6, 0.85)), n=I(3, 6), depth=R(0.2, 0.4), a0=0, a1=180),
+          C(poly((-1, 0), (1, 0), jitter=0.03), curve((-1, 0), (-0.5, -0.15), (0.5, -0.12), (1, 0))),
+          weight=0.3, aspect=0.2),
+        V(bumps(r=(1, R(0.5, 0.7)), n=I(4, 8), depth=R(0.2, 0.4)),
+          poly((-0.6, -0.8), (-0.7, -1.1), repeat=(I(3, 6), (0.3, 0), 1.0), p=0.5),
+          weight=0.15, aspect=0.2),
     ],
     "rainbow": [
         V(arc((0, 0), (1, R(0.65, 1.05)), R(170, 185), R(-5, 10), repeat=(C(1, 2, 2, 3, 3, 4, 5, 6), (0, 0),
@@ -93,47 +116,76 @@ SHAPES = {
           aspect=0.12),
     ],
     "mountain": [
-        V(poly((-1, -0.6), (R(-0.2, 0.2), R(0.5, 0.8)), (1, -0.6), jitter=0.05), weight=0.35),
-        V(poly((-1, -0.6), (R(-0.6, -0.35), R(0.1, 0.7)), (R(-0.15, 0.15), R(-0.3, 0.1)),
-               (R(0.3, 0.6), R(0.3, 0.8)), (1, -0.6), jitter=0.05),
-          zigzag(-0.55, -0.25, 0.2, 0.35, n=4, p=0.2), weight=0.45),
-        V(poly((-1, -0.6), (-0.65, R(0, 0.5)), (-0.35, R(-0.3, -0.1)), (0, R(0.4, 0.7)),
-               (0.35, R(-0.3, -0.1)), (0.65, R(0, 0.5)), (1, -0.6), jitter=0.05), weight=0.15),
-        V(curve((-1, -0.6), (-0.6, R(0.2, 0.6)), (-0.2, R(-0.2, 0.1)), (0.3, R(0.3, 0.7)), (1, -0.6), jitter=0.05),
-          poly((-1, -0.6), (1, -0.6), p=0.4), weight=0.15),
+        V(poly((-1, -0.7), (R(-0.15, 0.15), 0.8), (1, -0.7), jitter=0.05),
+          poly((-0.33, 0.3), (-0.17, R(0.4, 0.5)), (0, 0.3), (0.17, R(0.4, 0.5)), (0.33, 0.3), p=0.3),
+          poly((-1.1, -0.7), (1.1, -0.7), p=0.25), weight=0.3, aspect=0.3),
+        V(poly((-1, -0.7), (R(-0.6, -0.35), R(0.3, 0.9)), (R(-0.15, 0.15), R(-0.3, 0.1)),
+               (R(0.3, 0.6), R(0.4, 1.0)), (1, -0.7), jitter=0.05),
+          poly((-1.1, -0.7), (1.1, -0.7), p=0.25), weight=0.35, aspect=0.25),
+        V(poly((-1, -0.7), (-0.65, R(0.1, 0.6)), (-0.35, R(-0.3, -0.1)), (0, R(0.5, 0.9)),
+               (0.35, R(-0.3, -0.1)), (0.65, R(0.1, 0.6)), (1, -0.7), jitter=0.05),
+          poly((-1.1, -0.7), (1.1, -0.7), p=0.25), weight=0.12),
+        V(curve((-1, -0.7), (-0.6, R(0.2, 0.6)), (-0.2, R(-0.2, 0.1)), (0.3, R(0.4, 0.8)), (1, -0.7), jitter=0.05),
+          poly((-1, -0.7), (1, -0.7), p=0.4), weight=0.1),
+        # Overlapping peaks, each its own stroke.
+        V(poly((-1, -0.7), (-0.35, R(0.5, 0.9)), (0.3, -0.7), jitter=0.05),
+          poly((0.0, -0.1), (0.45, R(0.2, 0.6)), (1, -0.7), jitter=0.05),
+          poly((-1.1, -0.7), (1.1, -0.7), p=0.3), weight=0.13),
     ],
     "tree": [
-        V(C(bumps((0, R(0.3, 0.45)), (R(0.65, 0.9), R(0.5, 0.65)), n=I(5, 10), depth=R(0.1, 0.25)),
-            any_ring((0, R(0.3, 0.45)), (R(0.6, 0.85), R(0.5, 0.65))), weights=(0.75, 0.25)),
-          poly((R(-0.3, -0.1), R(-0.25, -0.1)), (R(-0.3, -0.1), -1), jitter=0.03),
-          poly((R(0.1, 0.3), R(-0.25, -0.1)), (R(0.1, 0.3), -1), jitter=0.03),
-          C(poly((-0.15, -0.2), (-0.35, 0.15)), poly((-0.1, -0.15), (0, 0.2), (0.1, -0.15)),
-            poly((0, -0.2), (0, 0.25), (-0.3, 0.45)), p=0.35),
-          C(spiral((0, 0.35), 0.05, 0.45, R(1.5, 3)), zigzag(-0.5, 0.5, 0.05, 0.65, n=I(6, 12)), p=0.12),
-          poly((-0.55, -1.05), (-0.2, -0.85), p=0.2, mirror="x"),
-          poly((-0.5, -1), (0.5, -1), p=0.15), weight=0.5),
-        V(curve((-0.2, -1), (-0.2, -0.2), (-0.75, -0.1), (-0.9, 0.35), (-0.55, 0.85), (0, 0.95), (0.55, 0.85),
-                (0.9, 0.35), (0.75, -0.1), (0.2, -0.2), (0.2, -1), jitter=0.05), weight=0.15),
-        V(poly((0, 1), (-0.7, -0.4), (0.7, -0.4), closed=True, split=C(1, 2)),
-          poly((-0.15, -0.4), (-0.15, -1), (0.15, -1), (0.15, -0.4)), weight=0.1),
+        # A cloud of leaves on a narrow trunk (the usual tree), sometimes a plain ball, shaded or not.
+        V(C(bumps((0, R(0.3, 0.45)), (R(0.55, 0.85), R(0.5, 0.7)), n=I(4, 9), depth=R(0.15, 0.4)),
+            any_ring((0, R(0.3, 0.45)), (R(0.55, 0.8), R(0.5, 0.7))), weights=(0.8, 0.2)),
+          C(poly((R(-0.2, -0.07), R(-0.25, -0.1)), (R(-0.2, -0.07), -1), mirror="x", jitter=0.03),
+            poly((-0.13, -0.15), (-0.13, -0.85), (R(-0.35, -0.25), -1), mirror="x", jitter=0.03),
+            weights=(0.6, 0.4)),
+          C(poly((-0.05, -0.1), (-0.3, 0.25)), poly((-0.08, -0.1), (0, 0.2), (0.1, -0.1)),
+            poly((0, -0.15), (0, 0.25), (-0.3, 0.45)), p=0.3),
+          C(scribble((0, 0.38), (0.55, 0.45), n=I(8, 18), angle=C(0, 40, 90, 140)),
+            spiral((0, 0.38), 0.05, 0.45, R(1.5, 3)), weights=(0.7, 0.3), p=0.12),
+          poly((-0.14, -1), (0.14, -1), p=0.15), poly((-0.7, -1), (0.7, -1), p=0.15), weight=0.5),
+        # The whole outline in one stroke: up the trunk, round the canopy, down the trunk.
+        V(curve((-0.13, -1), (-0.12, -0.2), (-0.55, -0.15), (-0.8, 0.1), (-0.68, 0.32), (-0.85, 0.55),
+                (-0.6, 0.82), (-0.3, 0.75), (0, 1.0), (0.3, 0.75), (0.6, 0.85), (0.85, 0.55), (0.68, 0.32),
+                (0.8, 0.1), (0.55, -0.15), (0.12, -0.2), (0.13, -1), jitter=0.06),
+          poly((-0.05, -0.2), (-0.25, 0.2), p=0.3), poly((-0.5, -1), (0.5, -1), p=0.15), weight=0.15),
+        # Trunk first, then the canopy on top.
+        V(poly((R(-0.2, -0.07), -1), (R(-0.2, -0.07), R(-0.25, -0.1)), mirror="x", jitter=0.03),
+          bumps((0, R(0.3, 0.45)), (R(0.55, 0.85), R(0.5, 0.7)), n=I(4, 9), depth=R(0.15, 0.4)),
+          C(scribble((0, 0.38), (0.55, 0.45), n=I(8, 18), angle=C(0, 40, 90, 140)), p=0.1), weight=0.13),
+        V(poly((0, 1), (-0.65, -0.45), (0.65, -0.45), closed=True, split=C(1, 2)),
+          poly((-0.13, -0.45), (-0.13, -1), (0.13, -1), (0.13, -0.45)), weight=0.06, aspect=0.2),
         V(poly((0, 1), (-0.4, 0.5), (-0.15, 0.5), (-0.6, 0.0), (-0.2, 0.0), (-0.8, -0.45), (0.8, -0.45),
                (0.2, 0.0), (0.6, 0.0), (0.15, 0.5), (0.4, 0.5), (0, 1)),
-          poly((-0.15, -0.45), (-0.15, -1), (0.15, -1), (0.15, -0.45)), weight=0.1),
-        V(bumps((0, R(0.3, 0.45)), (R(0.6, 0.85), R(0.5, 0.65)), n=I(5, 9), depth=R(0.1, 0.25)),
-          poly((-0.2, -0.15), (-0.2, -1), (0.2, -1), (0.2, -0.15), jitter=0.03),
-          poly((-0.2, 0), (-0.4, 0.35), p=0.5), poly((0.2, 0.05), (0.35, 0.4), p=0.5),
-          curve((-0.3, 0.3), (0, 0.5), (0.3, 0.3), p=0.3), weight=0.15),
+          poly((-0.13, -0.45), (-0.13, -1), (0.13, -1), (0.13, -0.45)), weight=0.06, aspect=0.2),
+        # Scribbled leaves on a trunk.
+        V(poly((R(-0.2, -0.07), -1), (R(-0.2, -0.07), R(-0.1, 0.1)), mirror="x", jitter=0.03),
+          scribble((0, 0.4), (0.7, 0.55), n=I(10, 22), angle=C(0, 30, 90, 150)), weight=0.1),
     ],
     "flower": [
-        V(any_ring((0, 0.45), (R(0.13, 0.2), R(0.13, 0.2))),
-          petals((0, 0.45), 0.17, R(0.3, 0.45), R(0.2, 0.3), n=I(5, 8), jitter=0.02),
-          curve((0, 0.1), (R(-0.08, 0.08), -0.4), (0, -1), jitter=0.03),
-          curve((0, -0.5), (0.25, -0.35), (0.4, -0.2), (0.2, -0.4), (0, -0.5), p=0.5, mirror="x"),
-          weight=0.6),
-        V(bumps((0, 0.45), (0.2, 0.2), n=I(5, 7), depth=R(1.2, 1.8)),
+        # Petal loops round a centre, on a stem, with leaves.
+        V(any_ring((0, 0.45), (R(0.1, 0.2), R(0.1, 0.2))),
+          petals((0, 0.45), 0.15, R(0.25, 0.45), R(0.25, 0.45), n=I(4, 8), jitter=0.02),
+          curve((0, 0.15), (R(-0.1, 0.1), -0.4), (R(-0.08, 0.08), -1), jitter=0.03),
+          C(curve((0, -0.5), (0.25, -0.35), (0.4, -0.2), (0.2, -0.4), (0, -0.5), mirror="x"),
+            curve((0, -0.5), (0.25, -0.35), (0.4, -0.2), (0.2, -0.4), (0, -0.5)), p=0.6),
+          weight=0.4),
+        # The petals as one scalloped outline.
+        V(bumps((0, 0.45), (R(0.18, 0.25), R(0.18, 0.25)), n=I(4, 8), depth=R(0.8, 1.6)),
           any_ring((0, 0.45), (0.12, 0.12), p=0.6),
-          poly((0, 0.1), (R(-0.05, 0.05), -1), jitter=0.03),
-          curve((0, -0.5), (0.25, -0.35), (0.4, -0.2), (0.2, -0.4), (0, -0.5), p=0.4), weight=0.3),
+          poly((0, 0.1), (R(-0.08, 0.08), -1), jitter=0.03),
+          C(curve((0, -0.5), (0.25, -0.35), (0.4, -0.2), (0.2, -0.4), (0, -0.5), mirror="x"),
+            curve((0, -0.5), (0.25, -0.35), (0.4, -0.2), (0.2, -0.4), (0, -0.5)), p=0.5), weight=0.25),
+        # A tulip: a cup with a crown of points.
+        V(curve((-0.35, 0.85), (-0.4, 0.45), (-0.15, 0.2), (0.15, 0.2), (0.4, 0.45), (0.35, 0.85)),
+          poly((-0.35, 0.85), (-0.17, R(0.5, 0.65)), (0, 0.9), (0.17, R(0.5, 0.65)), (0.35, 0.85)),
+          curve((0, 0.2), (R(-0.05, 0.05), -0.4), (0, -1), jitter=0.03),
+          curve((0, -0.5), (0.25, -0.35), (0.4, -0.2), (0.2, -0.4), (0, -0.5), p=0.6, mirror="x"),
+          weight=0.15),
+        # Big round petals and no centre.
+        V(petals((0, 0.45), 0.04, R(0.35, 0.5), R(0.35, 0.5), n=I(3, 6), jitter=0.03),
+          curve((0, 0.4), (R(-0.1, 0.1), -0.3), (0, -1), jitter=0.03),
+          curve((0, -0.5), (0.25, -0.35), (0.4, -0.2), (0.2, -0.4), (0, -0.5), p=0.4), weight=0.2),
     ],
 }
 
@@ -144,6 +196,6 @@ _ORDER = ("circle", "square", "triangle", "star", "line", "zigzag", "diamond", "
           "car", "snowman", "cake", "eyeglasses", "hat", "wine glass", "moustache", "cookie", "sock",
           "coffee cup", "teapot")
 
-_ALL = {**SHAPES, **THINGS}
+_ALL = {**SHAPES, **THINGS, **ANIMALS}
 # Every category the generator knows, in the order of assets/categories.txt.
 RECIPES = {name: _ALL[name] for name in _ORDER}

@@ -1,7 +1,7 @@
 """The vocabulary of doodle recipes: random values, parts, variants, and the geometry of each primitive.
 
 A recipe (see `model/synth_recipes.py`) is plain data built from the small constructors below:
-`arc`, `poly`, `curve`, `ngon`, `rays`, `dots`, `zigzag`, `bumps`, `spiral`, grouped into a
+`arc`, `poly`, `curve`, `ngon`, `rays`, `dots`, `zigzag`, `bumps`, `spiral`, `scribble`, ..., grouped into a
 `Variant`. Any number in a part may be a random value: `R(lo, hi)` (uniform float), `I(lo, hi)`
 (uniform int, inclusive) or `C(a, b, ...)` (one of). `sample_part` turns a part into strokes in the
 recipe's unit frame (about -1..1, **y up**, angles in degrees with 90 = up) with the primitives'
@@ -143,6 +143,11 @@ def wave(x0=-1, x1=1, y=0, amp=0.2, n=4, **opt) -> Part:
 def spiral(c=(0, 0), r0=0.1, r1=1.0, turns=2.0, **opt) -> Part:
     """Archimedean spiral from radius r0 to r1."""
     return _part("spiral", dict(c=c, r0=r0, r1=r1, turns=turns), opt)
+
+
+def scribble(c=(0, 0), r=(1, 1), n=12, angle=0, **opt) -> Part:
+    """One back-and-forth stroke of n corners shading the ellipse (c, r), lines near `angle` degrees."""
+    return _part("scribble", dict(c=c, r=r, n=n, angle=angle), opt)
 
 
 def ring(c=(0, 0), r=(1, 1), start=90, clockwise=False, **opt) -> Part:

@@ -10,7 +10,7 @@ from model import synth
 from model.categories import load_categories
 from model.strokes import as_arrays, ink_length, rasterize
 from model.synth_geometry import catmull_rom
-from model.synth_shapes import C, I, R, arc, ngon, pick_part, poly, resolve, sample_part
+from model.synth_shapes import C, I, R, arc, ngon, pick_part, poly, resolve, sample_part, scribble
 
 CATEGORIES = load_categories()
 
@@ -145,3 +145,27 @@ def test_generation_speed_is_reasonable():
     for _ in synth.generate_dataset(CATEGORIES, 10, seed=0):
         pass
     assert time.perf_counter() - start < 2.0
+
+
+def test_every_variant_of_every_recipe_draws_a_valid_drawing(monkeypatch):
+    # Rare variants are seldom picked by `generate`; draw each one on its own.
+    for category, variants in list(synth.RECIPES.items()):
+        for number, variant in enumerate(variants):
+            monkeypatch.setitem(synth.RECIPES, category, [variant])
+            for index in range(3):
+                strokes = as_arrays(synth.generate(category, synth.drawing_rng(5, category, index)))
+                points = np.concatenate(strokes)
+                assert np.isfinite(points).all(), (category, number)
+                assert np.ptp(points[:, :2], axis=0).max() > 60, (category, number)
+
+
+def test_scribble_zigzags_across_its_ellipse():
+    rng = np.random.default_rng(3)
+    (stroke,) = sample_part(scribble((1, 2), (0.5, 0.25), n=10, angle=0, jitter=0.0, shift=0.0), rng)
+    assert len(stroke) == 10
+    inside = ((stroke[:, 0] - 1) / 0.5) ** 2 + ((stroke[:, 1] - 2) / 0.25) ** 2
+    assert inside.max() <= 1.0 + 1e-9  # every corner inside the ellipse, whatever the angle
+    # Consecutive corners lie far apart (the stroke goes back and forth across), and the corners
+    # cover the ellipse rather than bunching up.
+    assert np.hypot(*np.diff(stroke, axis=0).T).min() > 0.1
+    assert np.ptp(stroke[:, 0]) > 0.5 and np.ptp(stroke[:, 1]) > 0.25
