@@ -15,6 +15,7 @@ import os
 import random
 import sys
 import warnings
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pygame
@@ -30,6 +31,10 @@ from .voice import Voice
 
 log = logging.getLogger("pennydraw")
 MAX_FRAME_SECONDS = 0.25   # a stalled frame (window dragged, disk busy) must not eat a round
+
+
+class StartError(Exception):
+    """Something the game needs is unusable (e.g. a malformed rates file); the message names it."""
 
 
 class App:
@@ -49,11 +54,15 @@ class App:
         self.game: Game | None = None
         self.running = False
         self.quit_allowed = True          # a kiosk mode sets this to False
+        self.kiosk = None                 # the exhibition controller (game/kiosk.py) in --kiosk mode
         self.frames = 0
         self._owns_store = store is None
         self._shot_key = None
         self._shot_count = 0
         self._game_over = None
+        self._payslip = None
+        self.game_started_at: datetime | None = None   # when the current game's session began (UTC)
+        self._rates = None
 
     # --- start and stop -----------------------------------------------------------------------
     def start(self) -> "App":
@@ -80,6 +89,11 @@ class App:
         if self.store is None:
             from model.store import Store
             self.store = Store(self.settings.db)
+        self.purge_old_drawings()
+        try:  # read and checked now: a broken rates file stops the start with its message
+            self.rates
+        except ValueError as error:
+            raise StartError(str(error)) from error
         if self.classifier is None:
             from model.classify import load_or_bundled
             # One torch thread: the game loop and the voice need the other core.
@@ -140,6 +154,8 @@ class App:
     def step(self, events, dt: float) -> None:
         """One frame: events to the scene, update, draw (the display is flipped by the caller)."""
         size = self.window_size
+        if self.kiosk is not None:  # idle reset, operator exit, no quitting for visitors
+            events = self.kiosk.filter(events, dt)
         self.scene.ensure_layout(size)
         for event in events:
             if event.type == pygame.QUIT or (event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE):
@@ -183,17 +199,25 @@ class App:
         if self.voice is not None:
             self.voice.set_language(self.translations.voice)
 
-    def start_session(self):
-        """A new player session in the store (every session consents until the consent screen exists)."""
-        return self.store.start_session(locale=self.translations.lang, consent=True) if self.store else None
+    def start_session(self, consent: bool):
+        """A new player session in the store, with the answer of the consent screen. Without consent
+        the session lives in memory only and nothing of the game is ever written."""
+        return self.store.start_session(locale=self.translations.lang, consent=consent) if self.store else None
 
     def new_game(self) -> None:
+        """Start and Play again: the participation agreement comes first, before any drawing."""
+        from .scenes.consent import ConsentScene
+        self.switch(ConsentScene(self))
+
+    def begin_game(self, consent: bool) -> None:
+        """The consent screen's answer: a session (stored only with consent), prompts, the first card."""
         categories = list(self.classifier.categories)
         rounds = min(self.settings.rounds, len(categories))
         if rounds < self.settings.rounds:
             log.warning("only %d categories: playing %d rounds", len(categories), rounds)
-        self.game = Game(pick_prompts(categories, rounds, self.rng), self.store, self.start_session())
-        self._game_over = None
+        self.game = Game(pick_prompts(categories, rounds, self.rng), self.store, self.start_session(consent))
+        self.game_started_at = datetime.now(timezone.utc)
+        self._game_over = self._payslip = None
         from .scenes.prompt import PromptScene
         self.switch(PromptScene(self, self.game.current_word))
 
@@ -214,34 +238,78 @@ class App:
             self._game_over = GameOverScene(self)
         self.switch(self._game_over)
 
+    def show_payslip(self) -> None:
+        """The game's pay slip (kept for the game, so a saved-file message survives a visit back)."""
+        from .scenes.payslip import PayslipScene
+        if self._payslip is None:
+            self._payslip = PayslipScene(self)
+        self.switch(self._payslip)
+
+    def show_taught(self) -> None:
+        from .scenes.taught import TaughtScene
+        self.switch(TaughtScene(self))
+
     def explain(self, index: int) -> None:
         from .scenes.explain import ExplainScene
         self.switch(ExplainScene(self, index))
 
     def go_home(self) -> None:
+        if self.kiosk is not None:  # a kiosk's home is its attract loop
+            self.kiosk.go_home()
+            return
         from .scenes.title import TitleScene
         self.switch(TitleScene(self))
 
+    def forget_game(self) -> None:
+        """Drop the current game and every screen built for it (kiosk idle reset): the next visitor
+        must never see the previous visitor's drawings or pay slip."""
+        self.game = None
+        self._game_over = self._payslip = None
+        if self.guesser is not None:
+            self.guesser.cancel()
+
     def read_totals(self) -> dict | None:
+        """The players' totals of the whole installation (imported public data is not their work)."""
         if self.store is None:
             return None
         try:
-            return self.store.totals()
+            return self.store.totals(source="game")
         except Exception:
             log.exception("could not read the totals from the store")
             return None
+
+    @property
+    def rates(self):
+        """The sourced micro-task rates (assets/labour_rates.toml), read once."""
+        if self._rates is None:
+            from model.labour import load_rates
+            self._rates = load_rates(self.settings.rates)
+        return self._rates
+
+    def purge_old_drawings(self) -> int:
+        """The retention setting (`--keep-days`): erase players' drawings older than that, at start."""
+        days = self.settings.keep_days
+        if self.store is None or days is None:
+            return 0
+        erased = self.store.purge_older_than(days)
+        if erased:
+            log.info("erased %d drawing(s) older than %d days (--keep-days)", erased, days)
+        return erased
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of `play.py`: parse the command line, play until the player quits."""
     settings = settings_from_args(argv)
+    if settings.kiosk:  # exhibition mode: its own logging, start-up checks, signals and loop
+        from .kiosk_run import kiosk_main
+        return kiosk_main(settings)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="pennydraw: %(message)s")
     app = App(settings)
     try:
         app.start()
     except Exception as error:  # a missing model or an unusable database: say which, plainly
         from model.store import StoreError
-        known = (StoreError, pygame.error)
+        known = (StoreError, pygame.error, StartError)
         classify = sys.modules.get("model.classify")  # not imported yet: cannot be its error (no torch import)
         if classify is not None:
             known += (classify.CheckpointError,)

@@ -15,6 +15,9 @@ LANGUAGES = ("en", "fr", "nl")
 # The smallest window in which every text of every language fits (the tests check this size).
 MIN_SIZE = (640, 480)
 ROOT = Path(__file__).resolve().parents[1]
+# Players' drawings are erased after a year by default: long enough to retrain the machine from them
+# over an exhibition season, short enough that nothing is kept "just in case" (GDPR: storage limitation).
+DEFAULT_KEEP_DAYS = 365
 ASSETS = ROOT / "assets"
 
 
@@ -50,10 +53,33 @@ class Settings:
     input_grace: float = 0.35
     # Frames per second the loop aims for.
     fps: int = 60
+    # --- exhibition kiosk (`play.py --kiosk`, game/kiosk.py) ---
+    # Kiosk mode: full screen, cursor hidden, attract loop when idle, no way out without the PIN.
+    kiosk: bool = False
+    # Seconds without any input before a kiosk game is abandoned (its finished rounds stay stored)
+    # and the attract loop returns: long enough to think about a drawing, short enough to free the
+    # screen soon after a visitor walks away.
+    idle_seconds: float = 45.0
+    # The operator's PIN (4 to 12 digits) asked after the exit chord or corner long press; None: the
+    # kiosk has no operator exit (stop it with `systemctl stop pennydraw-kiosk`).
+    pin: str | None = None
+    # Retrain on site after every this many new consented drawings (about 50 games); 0: never.
+    retrain_every: int = 300
+    # The kiosk's rotating log file; None means logs/pennydraw-kiosk.log beside the database.
+    log: Path | None = None
+    # Hidden test driver: scripted visitors, e.g. "seed=3,speed=6,journal=PATH" (game/autoplay.py).
+    autoplay: str | None = None
     # When set, a PNG of each new scene is saved here (tests and documentation screenshots).
     screenshot_dir: Path | None = field(
         default_factory=lambda: Path(os.environ["PENNYDRAW_SCREENSHOT_DIR"])
         if os.environ.get("PENNYDRAW_SCREENSHOT_DIR") else None)
+    # Retention: at start, players' drawings older than this many days are erased (None: kept until
+    # erased by code or by hand). The consent screen and the pay slip state it.
+    keep_days: int | None = DEFAULT_KEEP_DAYS
+    # Where "Save as PNG" on the pay slip writes its images (created when first needed).
+    payslip_dir: Path = ROOT / "data" / "payslips"
+    # The sourced micro-task rates every money figure comes from; None means assets/labour_rates.toml.
+    rates: Path | None = None
     # Seed of the prompt order; None draws new prompts every game. PENNYDRAW_SEED sets it (tests, demos).
     seed: int | None = field(default_factory=lambda: _int_or_none(os.environ.get("PENNYDRAW_SEED")))
 
@@ -66,6 +92,10 @@ class Settings:
             raise ValueError(f"rounds must be at least 1, got {self.rounds}")
         if not 0 < self.threshold <= 1:
             raise ValueError(f"threshold must be in (0, 1], got {self.threshold}")
+        if self.keep_days is not None and (isinstance(self.keep_days, bool) or not isinstance(self.keep_days, int)
+                                           or self.keep_days < 1):
+            raise ValueError(f"keep_days must be a whole number of days >= 1 or None, got {self.keep_days!r}")
+        check_kiosk_settings(self)
         width, height = self.size
         if width < MIN_SIZE[0] or height < MIN_SIZE[1]:
             raise ValueError("window size must be at least {}x{}, got {}x{}".format(*MIN_SIZE, width, height))
@@ -112,6 +142,19 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def parse_keep_days(text: str) -> int | None:
+    """'30' -> 30, 'forever' -> None (kept until erased); a clear error for anything else."""
+    if text.strip().lower() == "forever":
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of days or 'forever', got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1 day (or 'forever'), got {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     defaults = Settings()
     parser = argparse.ArgumentParser(
@@ -133,6 +176,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"prompts per game (default {defaults.rounds})")
     parser.add_argument("--size", type=parse_size, default=defaults.size, metavar="WxH",
                         help="window size (default {}x{})".format(*defaults.size))
+    parser.add_argument("--keep-days", type=parse_keep_days, default=defaults.keep_days, metavar="DAYS",
+                        help="at start, erase players' drawings older than DAYS days; 'forever' keeps "
+                             f"them until erased (default {defaults.keep_days})")
+    add_kiosk_arguments(parser)
     return parser
 
 
@@ -141,4 +188,83 @@ def settings_from_args(argv: list[str] | None) -> Settings:
     args = build_parser().parse_args(argv)
     return Settings(db=args.db, model=args.model, lang=args.lang, mute=args.mute,
                     fullscreen=args.fullscreen, seconds=args.seconds, rounds=args.rounds,
-                    size=args.size)
+                    size=args.size, keep_days=args.keep_days,
+                    **kiosk_options(args))
+
+
+# --- kiosk mode: its options, and the config file that keeps the PIN off the command line ----------
+KIOSK_CONFIG_KEYS = {"pin": str, "idle_seconds": (int, float), "retrain_every": int, "log": str}
+
+
+def check_kiosk_settings(settings: "Settings") -> None:
+    """Kiosk values that would make an exhibition unattended-unsafe get a clear error at start."""
+    if not settings.idle_seconds > 0:
+        raise ValueError(f"idle_seconds must be positive, got {settings.idle_seconds}")
+    if settings.pin is not None and not (str(settings.pin).isdigit() and 4 <= len(str(settings.pin)) <= 12):
+        raise ValueError("the operator PIN must be 4 to 12 digits")  # never echo the PIN itself
+    if isinstance(settings.retrain_every, bool) or not isinstance(settings.retrain_every, int) \
+            or settings.retrain_every < 0:
+        raise ValueError(f"retrain_every must be a whole number >= 0, got {settings.retrain_every!r}")
+
+
+def read_kiosk_config(path: Path) -> dict:
+    """The TOML kiosk config (`pin`, `idle_seconds`, `retrain_every`, `log`); errors name the file."""
+    import tomllib
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as error:
+        raise argparse.ArgumentTypeError(f"cannot read the kiosk config {path}: {error.strerror}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise argparse.ArgumentTypeError(f"kiosk config {path} is not valid TOML: {error}") from None
+    for key, value in data.items():
+        if key not in KIOSK_CONFIG_KEYS:
+            raise argparse.ArgumentTypeError(
+                f"kiosk config {path}: unknown key {key!r} (known: {', '.join(KIOSK_CONFIG_KEYS)})")
+        if isinstance(value, bool) or not isinstance(value, KIOSK_CONFIG_KEYS[key]):
+            hint = ' (quote it: pin = "0420")' if key == "pin" else ""
+            raise argparse.ArgumentTypeError(f"kiosk config {path}: {key} has the wrong type{hint}")
+    return data
+
+
+def _non_negative_int(text: str) -> int:
+    return 0 if text.strip() == "0" else _positive_int(text)
+
+
+def add_kiosk_arguments(parser: argparse.ArgumentParser) -> None:
+    defaults = Settings()
+    group = parser.add_argument_group("exhibition kiosk")
+    group.add_argument("--kiosk", action="store_true",
+                       help="exhibition mode: full screen, attract loop, idle reset, operator exit only")
+    group.add_argument("--config", type=Path, metavar="PATH",
+                       help="kiosk config file (TOML: pin, idle_seconds, retrain_every, log); "
+                            "the command line wins over it")
+    group.add_argument("--idle-seconds", type=_positive_float, metavar="S",
+                       help=f"abandon a kiosk game after S seconds without input (default {defaults.idle_seconds:g})")
+    group.add_argument("--pin", metavar="DIGITS",
+                       help="operator PIN for the exit (prefer the config file: a command line is visible to ps)")
+    group.add_argument("--retrain-every", type=_non_negative_int, metavar="N",
+                       help=f"retrain on site after every N new drawings, 0 never (default {defaults.retrain_every})")
+    group.add_argument("--log", type=Path, metavar="PATH",
+                       help="kiosk log file, rotated (default logs/pennydraw-kiosk.log beside the database)")
+    group.add_argument("--autoplay", help=argparse.SUPPRESS)  # scripted visitors for the crash tests
+
+
+def kiosk_options(args: argparse.Namespace) -> dict:
+    """Settings fields of the kiosk options: the command line first, then the config file."""
+    config = {}
+    if args.config is not None:
+        try:
+            config = read_kiosk_config(args.config)
+        except argparse.ArgumentTypeError as error:
+            build_parser().error(str(error))
+    options = {"kiosk": args.kiosk, "autoplay": args.autoplay}
+    for name in ("pin", "idle_seconds", "retrain_every", "log"):
+        value = getattr(args, name)
+        value = config.get(name) if value is None else value
+        if value is not None:
+            options[name] = Path(value) if name == "log" else value
+    try:
+        check_kiosk_settings(argparse.Namespace(**{**vars(Settings()), **options}))
+    except ValueError as error:
+        build_parser().error(str(error))
+    return options

@@ -4,6 +4,7 @@ export.py, merge.py, stats.py and download.py.
     python -m model import FILE [FILE ...] [--db PATH] [--skip-bad]
     python -m model convert IN OUT [--skip-bad] [--simplify]
     python -m model forget CODE [--db PATH]
+    python -m model purge --keep-days DAYS [--db PATH]
     python -m model export --db A.db [--db B.db ...] --out DIR [--formats raw,simplified,npy,npz]
     python -m model merge OUT.db IN.db [IN.db ...]
     python -m model stats (--db PATH | --dir DIR) [--plot OUT.png]
@@ -80,6 +81,24 @@ def cmd_forget(args) -> int:
     else:
         print(f"erased the session with code {args.code!r} and its {erased} drawing(s), with their guesses")
     return EXIT_OK
+
+
+def cmd_purge(args) -> int:
+    with Store(args.db) as store:
+        erased = store.purge_older_than(args.keep_days)
+    print(f"erased {erased} player drawing(s) older than {args.keep_days} day(s) from {args.db}, with their "
+          "guesses and emptied sessions; imported data is kept")
+    return EXIT_OK
+
+
+def _days(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of days, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 days or more, got {text!r}")
+    return value
 
 
 def cmd_export(args) -> int:
@@ -171,6 +190,16 @@ def build_parser() -> argparse.ArgumentParser:
     command.add_argument("code", metavar="CODE")
     db_option(command)
     command.set_defaults(run=cmd_forget)
+
+    command = commands.add_parser("purge", help="erase players' drawings older than a number of days",
+                                  description="The retention rule of play.py --keep-days, by hand: erase "
+                                  "players' drawings made more than DAYS days ago, their guesses, and sessions "
+                                  "left empty. Imported Quick, Draw! data is kept. 0 erases every player's "
+                                  "drawing.")
+    command.add_argument("--keep-days", type=_days, required=True, metavar="DAYS",
+                         help="keep the drawings of the last DAYS days (play.py's default is 365)")
+    db_option(command)
+    command.set_defaults(run=cmd_purge)
 
     examples = argparse.RawDescriptionHelpFormatter
     command = commands.add_parser(

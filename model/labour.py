@@ -1,8 +1,8 @@
 """The labour ledger: what a game of pennydraw would have cost a company on a micro-task platform.
 
-Playing pennydraw is unpaid data work: every drawing the classifier recognizes is a labelled example
-that can train a machine, the kind of micro-task platforms pay pennies for (Antonio A. Casilli,
-*En attendant les robots*, Seuil, 2019). This module turns a session (seconds worked, labels produced)
+Playing pennydraw is unpaid data work: every drawing is a training example labelled with its prompt,
+guessed or not (`train.py` learns from all of them), the kind of micro-task platforms pay pennies
+for (Antonio A. Casilli, *En attendant les robots*, Seuil, 2019). This module turns a session (seconds worked, labels produced)
 into a `Ledger` whose every figure carries the key of the `assets/labour_rates.toml` entry it came
 from (or `SESSION` when the game measured it), so a screen can print the source beside each number.
 It also formats figures and a payslip for the game's three locales.
@@ -188,7 +188,7 @@ class Costing:
 class Ledger:
     """What a session was worth to the machine, and what the player got."""
     seconds_worked: Figure                  # SESSION
-    labels: Figure                          # SESSION: drawings the classifier recognized
+    labels: Figure                          # SESSION: labelled drawings (the game counts each one with ink)
     costings: tuple[Costing, ...]           # one per LEDGER_RATE_KEYS, cheapest rate first
     hourly_references: tuple[Figure, ...]   # every [hourly.*] entry, to compare the implied wages with
     paid: Figure                            # SESSION: always 0 USD

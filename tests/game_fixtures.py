@@ -139,11 +139,20 @@ def draw_stroke(app: App, points, dt: float = 1 / 60, wait_for_guesses: bool = T
     app.step([mouse_up(points[-1])], dt)
 
 
-def start_game(app: App) -> None:
-    """From the title screen to the first drawing round."""
+def answer_consent(app: App, consent: bool = True) -> None:
+    """On the participation agreement, press "Donate my drawings" (or "Play without donating")."""
+    assert app.scene.name == "consent", app.scene.name
+    settle(app)
+    button = app.scene.donate_button if consent else app.scene.decline_button
+    app.step(click(button.rect.center), 1 / 60)
+    assert app.scene.name == "prompt", app.scene.name
+
+
+def start_game(app: App, consent: bool = True) -> None:
+    """From the title screen, through the consent screen, to the first drawing round."""
     settle(app)
     app.step(click(app.scene.start_button.rect.center), 1 / 60)
-    assert app.scene.name == "prompt"
+    answer_consent(app, consent)
     settle(app)
     app.step(click(app.scene.go_button.rect.center), 1 / 60)
     assert app.scene.name == "drawing"

@@ -1,7 +1,7 @@
 """End to end, as a person plays: the real game in a real X server, driven with a real mouse.
 
 `play.py` runs under Xvfb with the bundled model; xdotool finds its window by its X11 class
-(`pennydraw`), clicks Start and "Let's go!", draws a circle with the mouse button held down, waits for
+(`pennydraw`), clicks Start, "Donate my drawings" on the participation agreement and "Let's go!", draws a circle with the mouse button held down, waits for
 the verdict, and presses Esc. Then the database must hold that drawing with its timed strokes. The game
 saves a PNG of every new scene (PENNYDRAW_SCREENSHOT_DIR) into test-artifacts/e2e/ for a human to see.
 """
@@ -52,22 +52,25 @@ def free_display() -> int:
 
 
 def screen_positions():
-    """Where Start, "Let's go!" and the canvas are in a 1280x800 window, from the game's own layout."""
+    """Where Start, "Donate my drawings", "Let's go!" and the canvas are in a 1280x800 window, from the
+    game's own layout."""
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     from game.app import App
     from game.scenes import drawing_view
+    from game.scenes.consent import ConsentScene
     from game.scenes.prompt import PromptScene
     from game.scenes.title import TitleScene
     from game.settings import Settings
     from game.theme import unit
 
     app = App(Settings(size=SIZE, mute=True))  # translations only: no window, no model
-    title, prompt = TitleScene(app), PromptScene(app, "cat")
-    title.ensure_layout(SIZE)
-    prompt.ensure_layout(SIZE)
+    title, consent, prompt = TitleScene(app), ConsentScene(app), PromptScene(app, "cat")
+    for scene in (title, consent, prompt):
+        scene.ensure_layout(SIZE)
     canvas = drawing_view.layout(SIZE, unit(SIZE)).canvas
     side = min(canvas.width, canvas.height)
-    return title.start_button.rect.center, prompt.go_button.rect.center, canvas.center, side
+    return (title.start_button.rect.center, consent.donate_button.rect.center, prompt.go_button.rect.center,
+            canvas.center, side)
 
 
 def seed_for_first_prompt(wanted=UNLIKE_A_CIRCLE) -> tuple[int, str]:
@@ -115,7 +118,7 @@ def test_a_person_plays_a_round_with_the_mouse(x_server, tmp_path):
     seed, first_prompt = seed_for_first_prompt()
     env.update(DISPLAY=x_server, SDL_AUDIODRIVER="dummy", PENNYDRAW_SCREENSHOT_DIR=str(ARTIFACTS),
                PYGAME_HIDE_SUPPORT_PROMPT="1", PENNYDRAW_SEED=str(seed))
-    start, go, centre, side = screen_positions()
+    start, donate, go, centre, side = screen_positions()
     with open(log_path, "w") as log:
         game = subprocess.Popen([sys.executable, str(REPO_ROOT / "play.py"), "--db", str(db), "--mute",
                                  "--seconds", "8", "--size", f"{SIZE[0]}x{SIZE[1]}"],
@@ -128,6 +131,9 @@ def test_a_person_plays_a_round_with_the_mouse(x_server, tmp_path):
         shots = lambda pattern: sorted(ARTIFACTS.glob(pattern))  # noqa: E731
         time.sleep(0.5)  # the title ignores taps during its first moments
         xdotool(x_server, "mousemove", "--window", window, *start, "click", "1")
+        wait_for(lambda: shots("*-consent.png"), 10, "the participation agreement")
+        time.sleep(0.5)
+        xdotool(x_server, "mousemove", "--window", window, *donate, "click", "1")
         wait_for(lambda: shots("*-prompt.png"), 10, "the prompt card")
         time.sleep(0.5)
         xdotool(x_server, "mousemove", "--window", window, *go, "click", "1")

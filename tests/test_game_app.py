@@ -80,7 +80,7 @@ def test_too_few_categories_shorten_the_game(store, caplog):
     app = make_app(store=store, classifier=ScriptedClassifier(categories=("cat", "sun")), rounds=6)
     try:
         with caplog.at_level(logging.WARNING):
-            app.new_game()
+            app.begin_game(consent=True)
         assert len(app.game.prompts) == 2 and "playing 2 rounds" in caplog.text
     finally:
         app.close()

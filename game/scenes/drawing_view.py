@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import pygame
 
+from model import labour
+
 from .. import theme
 from ..ui import card
 
@@ -28,6 +30,7 @@ class DrawingLayout:
     bars: pygame.Rect
     undo: pygame.Rect
     clear: pygame.Rect
+    meter: pygame.Rect     # the labour meter: labels made and seconds worked this game
 
 
 def layout(size: tuple[int, int], u: float) -> DrawingLayout:
@@ -48,10 +51,11 @@ def layout(size: tuple[int, int], u: float) -> DrawingLayout:
         clock_centre = (panel.centerx, panel.top + radius + px(6))
         buttons_h = min(px(88), int(panel.height * 0.14))
         buttons_top = panel.bottom - buttons_h
+        meter = pygame.Rect(panel.left, buttons_top - px(12) - px(36), panel.width, px(36))
         bubble_top = clock_centre[1] + radius + px(22)
-        bars_h = int((buttons_top - bubble_top) * 0.42)
+        bars_h = int((meter.top - px(8) - bubble_top) * 0.46)
         bubble = pygame.Rect(panel.left, bubble_top, panel.width,
-                             buttons_top - bubble_top - bars_h - px(24))
+                             meter.top - px(8) - bubble_top - bars_h - px(24))
         bars = pygame.Rect(panel.left + px(8), bubble.bottom + px(14), panel.width - px(16), bars_h)
         buttons = pygame.Rect(panel.left, buttons_top, panel.width, buttons_h)
     else:
@@ -62,7 +66,8 @@ def layout(size: tuple[int, int], u: float) -> DrawingLayout:
                             height - canvas.bottom - 2 * margin)
         buttons_h = min(px(88), int(panel.height * 0.3))
         buttons = pygame.Rect(panel.left, panel.bottom - buttons_h, panel.width, buttons_h)
-        upper = pygame.Rect(panel.left, panel.top, panel.width, buttons.top - panel.top - px(16))
+        meter = pygame.Rect(panel.left, buttons.top - px(10) - px(36), panel.width, px(36))
+        upper = pygame.Rect(panel.left, panel.top, panel.width, meter.top - panel.top - px(10))
         radius = max(px(24), min(px(84), upper.height // 2, upper.width // 8))
         clock_centre = (upper.left + radius, upper.centery)
         right = pygame.Rect(upper.left + 2 * radius + px(20), upper.top,
@@ -74,18 +79,19 @@ def layout(size: tuple[int, int], u: float) -> DrawingLayout:
     half = (buttons.width - gap) // 2
     undo = pygame.Rect(buttons.left, buttons.top, half, buttons.height)
     clear = pygame.Rect(buttons.left + half + gap, buttons.top, half, buttons.height)
-    return DrawingLayout(header, counter, canvas, clock_centre, radius, bubble, bars, undo, clear)
+    return DrawingLayout(header, counter, canvas, clock_centre, radius, bubble, bars, undo, clear, meter)
 
 
 def draw_static(scene, surface: pygame.Surface) -> None:
     """Background, header, the canvas sheet, the clock face and the speech bubble: drawn once."""
     view: DrawingLayout = scene.view
-    text, px, tr = scene.app.text, scene.px, scene.app.translations
+    text, px = scene.app.text, scene.px
     game = scene.app.game
     surface.fill(theme.BACKGROUND)
     draw_header(scene, surface, view.header)
-    text.draw(surface, f"{game.index + 1}/{len(game.prompts)}", view.counter, theme.TEXT_SOFT,
-              max_size=px(40), align="right")
+    if len(game.prompts) > 1:  # "1/1" would say nothing
+        text.draw(surface, f"{game.index + 1}/{len(game.prompts)}", view.counter, theme.TEXT_SOFT,
+                  max_size=px(40), align="right")
     scene.canvas.draw_sheet(surface)
     pygame.draw.circle(surface, theme.BACKGROUND_DEEP, view.clock_centre, view.clock_radius)
     rect = view.bubble
@@ -129,6 +135,7 @@ def draw(scene, surface: pygame.Surface) -> None:
     draw_clock(scene, surface)
     draw_bubble(scene, surface)
     draw_bars(scene, surface)
+    draw_meter(scene, surface)
     scene.draw_buttons(surface)
     if scene.phase == "verdict":
         draw_verdict(scene, surface)
@@ -145,7 +152,7 @@ def arc_polygon(centre, outer: float, inner: float, start: float, end: float, st
 
 
 def draw_clock(scene, surface: pygame.Surface) -> None:
-    view, px = scene.view, scene.px
+    view = scene.view
     centre, radius = view.clock_centre, view.clock_radius
     seconds = scene.remaining
     colour = theme.MISS if seconds <= URGENT_SECONDS else theme.ACCENT
@@ -189,6 +196,36 @@ def draw_bars(scene, surface: pygame.Surface) -> None:
         filled.width = max(track.height, int(track.width * probability))
         pygame.draw.rect(surface, theme.SUCCESS if name == scene.word else theme.ACCENT, filled,
                          border_radius=track.height // 2)
+
+
+def work_so_far(scene) -> tuple[int, float]:
+    """(labels, seconds) of the game so far, this round included: what the pay slip will count
+    (see `payslip_sheet.game_work`), with the round being drawn timed live on its drawing clock."""
+    labels, seconds = 0, 0.0
+    for result in scene.app.game.results:
+        if result.has_ink:
+            labels += 1
+            seconds += result.duration_ms / 1000.0
+    if scene.result is None and scene.canvas.strokes:  # this round, not yet counted in the results
+        live = scene.duration_ms if scene.phase != "drawing" else scene.canvas.ink_time(pygame.time.get_ticks())
+        labels += scene.phase != "drawing"
+        seconds += (live or 0) / 1000.0
+    return labels, seconds
+
+
+def draw_meter(scene, surface: pygame.Surface) -> None:
+    """A small, honest meter: labels made and seconds worked this game, whether donated or not."""
+    rect, px = scene.view.meter, scene.px
+    if rect.height < px(12):
+        return
+    labels, seconds = work_so_far(scene)
+    session = scene.app.game.session
+    donated = session is not None and session.consent
+    sentence = scene.t("meter" if donated else "meter_declined", labels=scene.app.translations.number(labels),
+                       time=labour.format_duration(seconds, scene.app.translations.lang))
+    pygame.draw.rect(surface, theme.BACKGROUND_DEEP, rect, border_radius=rect.height // 2)
+    scene.app.text.draw(surface, sentence, rect.inflate(-rect.height, -px(6)), theme.TEXT_SOFT,
+                        max_size=px(24), bold=False)
 
 
 def draw_verdict(scene, surface: pygame.Surface) -> None:

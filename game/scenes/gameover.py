@@ -1,7 +1,8 @@
 """Game over: the player's drawings in a grid, each with its verdict and the machine's top three.
 
-Selecting a drawing opens "how the machine knows" (`ExplainScene`); Play again starts a new game in
-the same language, Home goes back to the title screen.
+Selecting a drawing opens "how the machine knows" (`ExplainScene`); "Your pay slip" shows the labour
+of the game (`PayslipScene`); Play again starts a new game in the same language (the consent screen
+first), Home goes back to the title screen.
 """
 from __future__ import annotations
 
@@ -25,15 +26,25 @@ def grid_shape(count: int, landscape: bool) -> tuple[int, int]:
     return columns, rows
 
 
+def score_key(score: int, total: int) -> str:
+    """Which sentence tells the score: a one-round game and the all/none cases read naturally."""
+    if total == 1:
+        return "score_one_hit" if score else "score_one_miss"
+    if score == total:
+        return "score_all"
+    return "score_none" if score == 0 else "score"
+
+
 class GameOverScene(Scene):
     name = "gameover"
 
     def __init__(self, app) -> None:
         super().__init__(app)
         self.thumbnails = Thumbnails()
-        self.again_button = Button("", self.app.new_game, style="accent")
+        self.payslip_button = Button("", self.app.show_payslip, style="accent")
+        self.again_button = Button("", self.app.new_game)
         self.home_button = Button("", self.app.go_home)
-        self.buttons = [self.again_button, self.home_button]
+        self.buttons = [self.payslip_button, self.again_button, self.home_button]
         self.cells: list[pygame.Rect] = []
         self.announced = False
 
@@ -41,8 +52,11 @@ class GameOverScene(Scene):
         if self.announced:
             return  # back from "how the machine knows": no need to hear the score again
         self.announced = True
+        self.app.voice.say(self.score_sentence(), interrupt=True)
+
+    def score_sentence(self) -> str:
         game = self.app.game
-        self.app.voice.say(self.t("score", score=game.score, total=len(game.results)), interrupt=True)
+        return self.t(score_key(game.score, len(game.results)), score=game.score, total=len(game.results))
 
     def handle(self, event: pygame.event.Event) -> None:
         if self.handle_buttons(event):
@@ -66,9 +80,12 @@ class GameOverScene(Scene):
         self.subtitle_rect = pygame.Rect(margin, self.title_rect.bottom, width - 2 * margin, px(40))
         buttons_h = px(84)
         buttons_top = height - margin // 2 - buttons_h
-        button_w = min(px(330), (width - 2 * margin - px(20)) // 2)
-        self.again_button.rect = pygame.Rect(width // 2 + px(10), buttons_top, button_w, buttons_h)
-        self.home_button.rect = pygame.Rect(width // 2 - px(10) - button_w, buttons_top, button_w, buttons_h)
+        gap = px(20)
+        button_w = min(px(340), (width - 2 * margin - 2 * gap) // 3)
+        self.payslip_button.rect = pygame.Rect(0, buttons_top, button_w, buttons_h)
+        self.payslip_button.rect.centerx = width // 2
+        self.home_button.rect = self.payslip_button.rect.move(-(button_w + gap), 0)
+        self.again_button.rect = self.payslip_button.rect.move(button_w + gap, 0)
         grid = pygame.Rect(margin, self.subtitle_rect.bottom + px(16), width - 2 * margin,
                            buttons_top - self.subtitle_rect.bottom - px(32))
         count = len(self.app.game.results)
@@ -82,6 +99,7 @@ class GameOverScene(Scene):
 
     def draw(self, surface: pygame.Surface) -> None:
         self.blit_static(surface)
+        self.payslip_button.label = self.t("payslip_button")
         self.again_button.label = self.t("play_again")
         self.home_button.label = self.t("home")
         self.draw_buttons(surface)
@@ -89,8 +107,7 @@ class GameOverScene(Scene):
     def draw_static(self, surface: pygame.Surface) -> None:
         surface.fill(theme.BACKGROUND)
         text, px, game = self.app.text, self.px, self.app.game
-        text.draw(surface, self.t("score", score=game.score, total=len(game.results)), self.title_rect,
-                  theme.ACCENT, max_size=px(52))
+        text.draw(surface, self.score_sentence(), self.title_rect, theme.ACCENT, max_size=px(52))
         text.draw(surface, self.t("tap_to_explain"), self.subtitle_rect, theme.TEXT_SOFT,
                   max_size=px(28), bold=False)
         for index, (cell, result) in enumerate(zip(self.cells, game.results)):

@@ -74,8 +74,9 @@ class PromptScene(Scene):
         text, px, tr = self.app.text, self.px, self.app.translations
         game = self.app.game
         card(surface, self.card_rect, theme.PAPER, px(36), shadow=px(10), rim=theme.PAPER_EDGE)
-        text.draw(surface, self.t("round_of", n=game.index + 1, total=len(game.prompts)),
-                  self.round_rect, theme.INK_SOFT, max_size=px(30))
+        round_text = (self.t("round_of", n=game.index + 1, total=len(game.prompts)) if len(game.prompts) > 1
+                      else self.t("round_only"))  # "Drawing 1 of 1" reads oddly in a one-round game
+        text.draw(surface, round_text, self.round_rect, theme.INK_SOFT, max_size=px(30))
         text.draw(surface, self.t("draw_label"), self.label_rect, theme.INK, max_size=px(52))
         text.draw(surface, tr.thing(self.word), self.thing_rect, theme.MISS, max_size=px(120))
         text.draw(surface, self.t("in_under", seconds=self.seconds_text()), self.time_rect,

@@ -1,7 +1,8 @@
 """The title screen: the name, one line of what this is, Start, the language, and the totals so far.
 
-The totals panel ("installation totals") reads `Store.totals()` once when the screen appears; its
-lines come from `totals_lines()`, the one place to extend with the labour ledger's money figures.
+The totals panel ("installation totals") reads the players' `Store.totals()` once when the screen
+appears; `totals_lines()` turns them into drawings collected, hours of unpaid work and their value at
+micro-task rates (the labour ledger, `model/labour.py`).
 """
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ import math
 
 import pygame
 
+from model import labour
+
 from .. import theme
 from ..settings import LANGUAGES
 from ..ui import Button, card, is_confirm
 from .base import Scene
 
 LANGUAGE_NAMES = {"en": "English", "fr": "Français", "nl": "Nederlands"}  # each in its own language
+VALUE_RANGE_KEYS = ("rates.low", "rates.typical")  # the totals' value: from penny task to typical rate
 
 
 class TitleScene(Scene):
@@ -75,12 +79,19 @@ class TitleScene(Scene):
                 rect.move_ip(0, spare // 2)
 
     def totals_lines(self) -> list[tuple[str, str]]:
-        """(label, value) rows of the installation totals panel."""
+        """(label, value) rows of the installation totals panel: players' drawings, the hours they
+        spent drawing, and what a micro-task platform would have paid for them (penny task to typical
+        rate, `assets/labour_rates.toml`): one label per drawing, as on the pay slip."""
         tr = self.app.translations
         totals = self.totals or {"drawings": 0, "seconds": 0.0}
-        hours = totals.get("seconds", 0.0) / 3600.0
-        return [(self.t("totals_drawings"), tr.number(totals.get("drawings", 0))),
-                (self.t("totals_hours"), tr.number(hours, 2 if hours < 1 else 1))]
+        drawings, seconds = int(totals.get("drawings", 0)), float(totals.get("seconds", 0.0))
+        hours = seconds / 3600.0
+        book = labour.ledger(seconds, drawings, self.app.rates)
+        low, high = (labour.format_money(book.costing(key).cost.value, tr.lang, places=2)
+                     for key in VALUE_RANGE_KEYS)
+        return [(self.t("totals_drawings"), tr.number(drawings)),
+                (self.t("totals_hours"), tr.number(hours, 2 if hours < 1 else 1)),
+                (self.t("totals_value"), f"{low}\u2013{high}")]
 
     def draw_static(self, surface: pygame.Surface) -> None:
         surface.fill(theme.BACKGROUND)

@@ -1,0 +1,102 @@
+"""The participation agreement before the first drawing of a game: what is kept, what for, how long,
+who sees it, the age notice, and two equal buttons, "Donate my drawings" and "Play without donating".
+
+Both buttons have the same size, colour and weight, and neither is the default for Enter: declining
+is as easy as agreeing, and the game that follows is the same. The answer goes to `App.begin_game`,
+which starts the store session with or without consent (without it, nothing is ever written).
+The retention line follows the `--keep-days` setting, so the screen never promises what the
+installation does not do.
+"""
+from __future__ import annotations
+
+import pygame
+
+from .. import theme
+from ..ui import Button, card
+from .base import Scene
+
+# (heading key, text key) of the agreement's rows, in reading order.
+ROWS = (("consent_what_label", "consent_what"), ("consent_why_label", "consent_why"),
+        ("consent_how_long_label", "consent_how_long"), ("consent_who_label", "consent_who"))
+
+
+class ConsentScene(Scene):
+    name = "consent"
+
+    def __init__(self, app) -> None:
+        super().__init__(app)
+        self.donate_button = Button("", lambda: self.choose(True), style="paper")
+        self.decline_button = Button("", lambda: self.choose(False), style="paper")
+        self.buttons = [self.donate_button, self.decline_button]
+        self.chosen: bool | None = None
+
+    def enter(self) -> None:
+        self.app.voice.say(self.t("consent_spoken"), interrupt=True)
+
+    def choose(self, consent: bool) -> None:
+        if self.chosen is None:  # a double tap must not start two games
+            self.chosen = consent
+            self.app.begin_game(consent)
+
+    def row_texts(self) -> list[tuple[str, str]]:
+        """The agreement as (heading, text) rows, in the current language and retention setting."""
+        days = self.app.settings.keep_days
+        kept = (self.t("kept_until_erased") if days is None
+                else self.t("kept_for_days", days=self.app.translations.number(days)))
+        return [(self.t(head), self.t(body, kept=kept) if body == "consent_how_long" else self.t(body))
+                for head, body in ROWS]
+
+    # --- screen -------------------------------------------------------------------------------
+    def layout(self, size: tuple[int, int]) -> None:
+        width, height = size
+        px = self.px
+        margin = px(36)
+        self.title_rect = pygame.Rect(margin, px(18), width - 2 * margin, px(76))
+        buttons_h = px(96)
+        gap = px(24)
+        self.same_rect = pygame.Rect(margin, height - px(16) - px(34), width - 2 * margin, px(34))
+        buttons_top = self.same_rect.top - px(10) - buttons_h
+        if width >= height:
+            button_w = min(px(460), (width - 2 * margin - gap) // 2)
+            left = width // 2 - gap // 2 - button_w
+            self.donate_button.rect = pygame.Rect(left, buttons_top, button_w, buttons_h)
+            self.decline_button.rect = pygame.Rect(width // 2 + gap // 2, buttons_top, button_w, buttons_h)
+        else:  # portrait: stacked, same width
+            button_w = min(px(560), width - 2 * margin)
+            second_top = buttons_top
+            buttons_top = second_top - buttons_h - px(16)
+            self.donate_button.rect = pygame.Rect((width - button_w) // 2, buttons_top, button_w, buttons_h)
+            self.decline_button.rect = pygame.Rect((width - button_w) // 2, second_top, button_w, buttons_h)
+        self.age_rect = pygame.Rect(margin, buttons_top - px(16) - px(52), width - 2 * margin, px(52))
+        self.card_rect = pygame.Rect(margin, self.title_rect.bottom + px(10), width - 2 * margin,
+                                     self.age_rect.top - px(14) - self.title_rect.bottom - px(10))
+        inner = self.card_rect.inflate(-px(48), -px(28))
+        row_h = inner.height // len(ROWS)
+        heading_w = int(inner.width * (0.26 if width >= height else 0.3))
+        self.rows = [(pygame.Rect(inner.left, inner.top + i * row_h, heading_w - px(16), row_h),
+                      pygame.Rect(inner.left + heading_w, inner.top + i * row_h, inner.width - heading_w, row_h))
+                     for i in range(len(ROWS))]
+
+    def draw(self, surface: pygame.Surface) -> None:
+        self.blit_static(surface)
+        self.donate_button.label = self.t("consent_yes")
+        self.decline_button.label = self.t("consent_no")
+        self.draw_buttons(surface)
+
+    def draw_static(self, surface: pygame.Surface) -> None:
+        surface.fill(theme.BACKGROUND)
+        text, px = self.app.text, self.px
+        text.draw(surface, self.t("consent_title"), self.title_rect, theme.ACCENT, max_size=px(50))
+        card(surface, self.card_rect, theme.PAPER, px(28), shadow=px(8), rim=theme.PAPER_EDGE)
+        for index, ((heading_rect, body_rect), (heading, body)) in enumerate(zip(self.rows, self.row_texts())):
+            if index:
+                y = heading_rect.top
+                pygame.draw.line(surface, theme.PAPER_EDGE, (heading_rect.left, y), (body_rect.right, y),
+                                 max(1, px(2)))
+            text.draw(surface, heading, heading_rect.inflate(0, -px(10)), theme.INK, max_size=px(30),
+                      align="left")
+            text.draw(surface, body, body_rect.inflate(0, -px(10)), theme.INK, max_size=px(27), bold=False,
+                      align="left")
+        text.draw(surface, self.t("consent_age"), self.age_rect, theme.ACCENT, max_size=px(30))
+        text.draw(surface, self.t("consent_same_game"), self.same_rect, theme.TEXT_SOFT, max_size=px(24),
+                  bold=False)

@@ -1,0 +1,161 @@
+""""What you taught the machine": the model's accuracy over its versions, and whose drawings it learned from.
+
+Reached from the pay slip. The plot (`plot.draw_line_plot`, pygame primitives) shows top-1 accuracy of
+every version recorded in the store's `models` table, measured on one evaluation set chosen by
+`model.teaching.history`, with the version the game guesses with ringed. Beside it: how many of the
+drawings behind that version came from players, what becomes of this game's drawings, and, when the
+machine was retrained during the game, that the player's earlier drawings may already be in it.
+"""
+from __future__ import annotations
+
+import logging
+
+import pygame
+
+from model import teaching
+
+from .. import theme
+from ..plot import PlotPoint, draw_line_plot
+from ..ui import Button, card
+from .base import Scene
+
+log = logging.getLogger(__name__)
+
+
+class TaughtScene(Scene):
+    name = "taught"
+
+    def __init__(self, app) -> None:
+        super().__init__(app)
+        self.back_button = Button("", app.show_payslip)
+        self.home_button = Button("", app.go_home)
+        self.again_button = Button("", app.new_game, style="accent")
+        self.buttons = [self.again_button, self.back_button, self.home_button]
+        self.models: list[dict] = []
+        self.history = teaching.history([])
+        self.retrained: list[dict] = []
+
+    def enter(self) -> None:
+        """Read the models table once (a broken store leaves the screen with what the checkpoint says)."""
+        try:
+            self.models = self.app.store.models() if self.app.store is not None else []
+        except Exception:
+            log.exception("could not read the models from the store")
+            self.models = []
+        classifier = self.app.classifier
+        running = {name: getattr(classifier, name, None) for name in ("version", "created_at", "metrics", "data")}
+        self.history = teaching.history(self.models, running)
+        started = self.app.game_started_at
+        self.retrained = (teaching.retrained_since(self.models, started, running["version"])
+                          if started is not None and self.donated else [])
+        self.app.voice.say(self.t("taught_button"), interrupt=True)
+
+    @property
+    def donated(self) -> bool:
+        session = self.app.game.session
+        return bool(session is not None and session.consent)
+
+    def points(self) -> list[PlotPoint]:
+        tr = self.app.translations
+        numbers = {version.version: index + 1 for index, version in enumerate(self.history.versions)}
+        return [PlotPoint(self.t("taught_now") if v.current else f"v{numbers[v.version]}", v.accuracy,
+                          tr.percent(v.accuracy), v.current) for v in self.history.plotted]
+
+    def facts(self) -> list[tuple[str, str]]:
+        """(big figure, sentence) cards beside the plot, in reading order."""
+        tr, facts = self.app.translations, []
+        current = self.history.current
+        if current is not None and current.examples > 0:
+            key = "taught_players" if current.player_examples else "taught_players_none"
+            facts.append((tr.number(current.player_examples),
+                          self.t(key, players=tr.number(current.player_examples),
+                                 examples=tr.number(current.examples))))
+        drawn = sum(1 for result in self.app.game.results if result.has_ink)
+        if self.donated:
+            facts.append((tr.number(drawn), self.t("taught_yours_donated", count=tr.number(drawn))))
+        else:
+            facts.append(("0", self.t("taught_yours_declined")))
+        if self.retrained:
+            newest = self.retrained[-1]
+            when = teaching.parse_time(newest["trained_at"]).astimezone().strftime("%H:%M")
+            facts.append(("!", self.t("taught_retrained", when=when,
+                                      players=tr.number(int(newest.get("player_examples") or 0)))))
+        return facts
+
+    # --- screen -------------------------------------------------------------------------------
+    def layout(self, size: tuple[int, int]) -> None:
+        width, height = size
+        px = self.px
+        margin = px(32)
+        self.title_rect = pygame.Rect(margin, px(14), width - 2 * margin, px(72))
+        buttons_h = px(84)
+        buttons_top = height - margin // 2 - buttons_h
+        gap = px(20)
+        button_w = min(px(340), (width - 2 * margin - 2 * gap) // 3)
+        self.back_button.rect = pygame.Rect(0, buttons_top, button_w, buttons_h)
+        self.back_button.rect.right = width // 2 - button_w // 2 - gap
+        self.home_button.rect = pygame.Rect(width // 2 - button_w // 2, buttons_top, button_w, buttons_h)
+        self.again_button.rect = pygame.Rect(width // 2 + button_w // 2 + gap, buttons_top, button_w, buttons_h)
+        body = pygame.Rect(margin, self.title_rect.bottom + px(10), width - 2 * margin,
+                           buttons_top - self.title_rect.bottom - px(30))
+        if width >= height:
+            plot_w = int(body.width * 0.58)
+            self.plot_rect = pygame.Rect(body.left, body.top, plot_w, body.height)
+            self.facts_rect = pygame.Rect(body.left + plot_w + px(24), body.top, body.width - plot_w - px(24),
+                                          body.height)
+        else:
+            plot_h = int(body.height * 0.5)
+            self.plot_rect = pygame.Rect(body.left, body.top, body.width, plot_h)
+            self.facts_rect = pygame.Rect(body.left, body.top + plot_h + px(20), body.width,
+                                          body.height - plot_h - px(20))
+
+    def draw_static(self, surface: pygame.Surface) -> None:
+        surface.fill(theme.BACKGROUND)
+        text, px = self.app.text, self.px
+        text.draw(surface, self.t("taught_button"), self.title_rect, theme.ACCENT, max_size=px(52))
+        self._draw_plot(surface)
+        self._draw_facts(surface)
+
+    def draw(self, surface: pygame.Surface) -> None:
+        self.blit_static(surface)
+        self.back_button.label = self.t("back")
+        self.home_button.label = self.t("home")
+        self.again_button.label = self.t("play_again")
+        self.draw_buttons(surface)
+
+    def _draw_plot(self, surface: pygame.Surface) -> None:
+        text, px, rect = self.app.text, self.px, self.plot_rect
+        card(surface, rect, theme.BACKGROUND_DEEP, px(24))
+        inner = rect.inflate(-px(36), -px(28))
+        heading = pygame.Rect(inner.left, inner.top, inner.width, int(inner.height * 0.17))
+        caption = pygame.Rect(inner.left, inner.bottom - int(inner.height * 0.12), inner.width,
+                              int(inner.height * 0.12))
+        plot = pygame.Rect(inner.left, heading.bottom + px(8), inner.width, caption.top - heading.bottom - px(16))
+        kind = self.history.kind
+        text.draw(surface, self.t("taught_plot_heading", set=self.t(f"set_{kind}")), heading, theme.TEXT,
+                  max_size=px(28))
+        points = self.points()
+        if not points:
+            text.draw(surface, self.t("taught_no_metrics"), plot, theme.TEXT_SOFT, max_size=px(30), bold=False)
+            return
+        draw_line_plot(surface, plot, points, text, self.u, self.app.translations.percent)
+        note = self.t("taught_single") if len(self.history.versions) == 1 else self.t("taught_axis")
+        text.draw(surface, note, caption, theme.TEXT_SOFT, max_size=px(22), bold=False)
+
+    def _draw_facts(self, surface: pygame.Surface) -> None:
+        text, px = self.app.text, self.px
+        facts = self.facts()
+        gap = px(16)
+        height = (self.facts_rect.height - gap * (len(facts) - 1)) // len(facts)
+        for index, (figure, sentence) in enumerate(facts):
+            rect = pygame.Rect(self.facts_rect.left, self.facts_rect.top + index * (height + gap),
+                               self.facts_rect.width, height)
+            card(surface, rect, theme.PAPER, px(20), shadow=px(5))
+            inner = rect.inflate(-px(28), -px(18))
+            figure_w = min(int(inner.width * 0.3), px(150))
+            colour = theme.MISS if figure == "!" else theme.INK
+            text.draw(surface, figure, pygame.Rect(inner.left, inner.top, figure_w, inner.height), colour,
+                      max_size=px(56))
+            text.draw(surface, sentence, pygame.Rect(inner.left + figure_w + px(14), inner.top,
+                                                     inner.width - figure_w - px(14), inner.height),
+                      theme.INK, max_size=px(26), bold=False, align="left")

@@ -1,0 +1,134 @@
+"""What players taught the machine: the model's accuracy over its versions, and the players' share.
+
+Read by the game's "What you taught the machine" screen. The input is the store's `models` table
+(`Store.models()`, one row per trained version with its metrics and how many of its training examples
+came from players) and the checkpoint the game is running (its version, metrics and data summary), which
+may be the bundled model that no store has recorded. Pure: no pygame, no torch, no sqlite.
+
+Metrics come in two shapes: `train.py` records one dict per evaluation set
+(`{"synthetic (held out)": {"top1": 0.98, ...}, "quickdraw:sample": {"top1": 0.65, ...}}`), and simple
+records carry one number (`{"top1": 0.8}` or `{"accuracy": 0.8}`). A plot must compare like with like,
+so `history` picks one evaluation set, the one most versions were measured on (real people's drawings
+first when that ties), and plots only the versions measured on it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+FLAT = ""                      # the evaluation set of a metrics dict that holds one plain number
+FLAT_KEYS = ("top1", "accuracy")
+# Which kind of evaluation set wins a tie: drawings by people say most about what players face.
+KIND_PREFERENCE = ("quickdraw", "players", "other", "flat", "synthetic")
+
+
+@dataclass(frozen=True)
+class Version:
+    """One trained model as the screen shows it."""
+    version: str
+    trained_at: datetime | None   # None when unknown (a checkpoint without a date)
+    accuracy: float | None        # top-1 on `History.eval_set`, 0..1; None if not measured on it
+    examples: int                 # training examples behind it
+    player_examples: int          # of which drawn by players of the game
+    current: bool                 # the model the game is guessing with
+
+
+@dataclass(frozen=True)
+class History:
+    versions: tuple[Version, ...]  # oldest first; those without an accuracy are left out of the plot
+    eval_set: str                  # name of the evaluation set the accuracies are measured on
+    kind: str                      # "quickdraw", "players", "synthetic", "flat" or "other"
+
+    @property
+    def current(self) -> Version | None:
+        return next((v for v in self.versions if v.current), None)
+
+    @property
+    def plotted(self) -> tuple[Version, ...]:
+        return tuple(v for v in self.versions if v.accuracy is not None)
+
+
+def set_kind(name: str) -> str:
+    """What an evaluation set holds, from the name `train.py` gives it."""
+    if name == FLAT:
+        return "flat"
+    if name.startswith("synthetic"):
+        return "synthetic"
+    if name.startswith("store:"):
+        return "players"
+    if name.startswith("quickdraw:"):
+        return "quickdraw"
+    return "other"
+
+
+def accuracies(metrics: object) -> dict[str, float]:
+    """{evaluation set: top-1 accuracy} from a metrics dict of either shape; {} when it has none."""
+    if not isinstance(metrics, dict):
+        return {}
+    for key in FLAT_KEYS:
+        if _is_fraction(metrics.get(key)):
+            return {FLAT: float(metrics[key])}
+    return {name: float(value["top1"]) for name, value in metrics.items()
+            if isinstance(value, dict) and _is_fraction(value.get("top1"))}
+
+
+def _is_fraction(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 1
+
+
+def parse_time(text: object) -> datetime | None:
+    """An ISO time from the store or a checkpoint, as an aware datetime (naive means UTC); else None."""
+    if isinstance(text, datetime):
+        moment = text
+    elif isinstance(text, str) and text:
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            return None
+    else:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def history(models: list[dict], running: dict | None = None) -> History:
+    """The versions to plot, oldest first, and the evaluation set they are compared on.
+
+    `models` are `Store.models()` rows; `running` describes the checkpoint the game uses: `version`,
+    `created_at`, `metrics`, `data` (a `Classifier`'s attributes). It is marked current; when no row has
+    its version it is added from its own metrics (the bundled model is in no store)."""
+    rows = []
+    for model in models:
+        rows.append((model.get("version", ""), parse_time(model.get("trained_at")),
+                     accuracies(model.get("metrics")), int(model.get("examples") or 0),
+                     int(model.get("player_examples") or 0)))
+    running_version = (running or {}).get("version") or None
+    if running_version is None:
+        running = None  # a checkpoint without a version cannot be told apart: the active one is current
+    if running is not None and running_version not in {row[0] for row in rows}:
+        data = running.get("data") or {}
+        rows.append((running_version or "?", parse_time(running.get("created_at")),
+                     accuracies(running.get("metrics")), int(data.get("examples") or 0),
+                     int(data.get("player_examples") or 0)))
+    active = next((m.get("version") for m in models if m.get("active")), None)
+    current_version = running_version if running is not None else active
+    counts: dict[str, int] = {}
+    for row in rows:
+        for name in row[2]:
+            counts[name] = counts.get(name, 0) + 1
+    eval_set = max(counts, key=lambda name: (counts[name], -KIND_PREFERENCE.index(set_kind(name)),
+                                             name), default=FLAT)
+    earliest = datetime.min.replace(tzinfo=timezone.utc)
+    rows.sort(key=lambda row: row[1] or earliest)  # stable: undated rows keep their order, first
+    versions = tuple(Version(version, trained, accs.get(eval_set), examples, players,
+                             current=version == current_version)
+                     for version, trained, accs, examples, players in rows)
+    return History(versions, eval_set, set_kind(eval_set))
+
+
+def retrained_since(models: list[dict], since: datetime, running_version: str | None = None) -> list[dict]:
+    """The models trained after `since` (the start of the player's game), oldest first, other than the
+    one the game runs: a machine that may already have learned from the player's earlier drawings."""
+    since = parse_time(since)
+    later = [m for m in models if (t := parse_time(m.get("trained_at"))) is not None and t > since
+             and m.get("version") != running_version]
+    return sorted(later, key=lambda m: parse_time(m["trained_at"]))

@@ -1,0 +1,210 @@
+"""The pay slip: figures computed by hand, every figure traced to the rates file (or to the game's own
+measurement), rendered in three languages without overflow, saved as PNG, and its erasure code erasing
+every row of the session."""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+
+from datetime import datetime  # noqa: E402
+from pathlib import Path  # noqa: E402
+from types import SimpleNamespace  # noqa: E402
+from decimal import Decimal  # noqa: E402
+
+import pygame  # noqa: E402
+import pytest  # noqa: E402
+
+from game.i18n import Translations  # noqa: E402
+from game.payslip_render import PNG_SIZE, draw_sheet, render_png  # noqa: E402
+from game.payslip_sheet import COLUMN_KEYS, game_work, payslip, short_citation  # noqa: E402
+from game.rounds import RoundResult  # noqa: E402
+from game.scenes.payslip import PayslipScene, shown_path  # noqa: E402
+from game.settings import LANGUAGES  # noqa: E402
+from game.ui import TextFitter  # noqa: E402
+from game_fixtures import circle_points, click, draw_stroke, finish_round, make_app, settle, start_game  # noqa: E402
+from model import labour  # noqa: E402
+from model.__main__ import main as data_cli  # noqa: E402
+from model.store import Session, Store  # noqa: E402
+
+INK = [[[0, 50, 100], [0, 80, 0], [0, 10, 20]]]
+
+
+def rounds(*durations_ms, empty=()):
+    """Finished rounds with the given drawing times; indexes in `empty` were left blank."""
+    return [RoundResult(word=f"w{i}", drawing=[] if i in empty else INK, recognized=i % 2 == 0,
+                        guessed_at_ms=None, duration_ms=ms, guesses=[]) for i, ms in enumerate(durations_ms)]
+
+
+@pytest.fixture(scope="module")
+def rates():
+    return labour.load_rates()
+
+
+def test_game_work_counts_drawings_with_ink_guessed_or_not():
+    assert game_work(rounds(12_000, 20_000, 0, 8_000, empty={2})) == (40.0, 3)
+    assert game_work([]) == (0.0, 0)
+
+
+def test_figures_against_hand_computed_values(rates):
+    # 3 drawings in 40 s. Penny task: 3 x $0.01 = $0.03, i.e. $0.03 x 3600 / 40 = $2.70 an hour.
+    # Typical micro-task: 3 x $0.05 = $0.15, i.e. $13.50 an hour. Paid: $0.00, an hourly wage of $0.00.
+    sheet = payslip(rounds(12_000, 20_000, 0, 8_000, empty={2}), rates, Translations.load("en"),
+                    session=Session(id=1, code="K7F-3QXM", consent=True), when=datetime(2026, 5, 1, 14, 5))
+    plain = lambda cell: cell.text.replace(labour.NBSP, " ")  # noqa: E731
+    assert [(label, plain(cell)) for label, cell in sheet.work] == [
+        ("Time worked (drawing)", "40 s"), ("Units produced: labelled drawings", "3")]
+    table = {label: [plain(cell) for cell in cells] for label, cells in sheet.table}
+    assert table == {"Rate per label": ["$0.01", "$0.05"], "Gross": ["$0.03", "$0.15"],
+                     "Per hour worked": ["$2.70/h", "$13.50/h"]}
+    assert sheet.columns == ("Penny task", "Typical micro-task")
+    assert plain(sheet.paid[1]) == "$0.00" and plain(sheet.wage[1]) == "$0.00/h"
+    assert plain(sheet.comparison[1]) == "$2.00/h"
+    assert sheet.code == "K7F-3QXM" and "python\u00a0-m\u00a0model\u00a0forget\u00a0K7F-3QXM" in sheet.erase_how
+    assert sheet.date == "2026-05-01 14:05" and sheet.donated
+    assert "Kept for 365 days" not in sheet.where  # keep_days not given: kept until erased
+    assert sheet.where.endswith("Kept until you or the people running this installation erase them.")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_figure_traces_to_the_rates_file(rates, lang):
+    tr = Translations.load(lang)
+    results = rounds(19_999, 7_001, 3_456)
+    seconds, labels = game_work(results)
+    sheet = payslip(results, rates, tr, session=Session(id=1, code="ABC-DEFG", consent=True), keep_days=30)
+    figures = sheet.figures()
+    assert len(figures) == 2 + 3 * len(COLUMN_KEYS) + 3  # work, the table, paid, wage, comparison
+    numbers = dict(sheet.notes)
+    for cell in figures:
+        figure = cell.figure
+        if figure.source_key == labour.SESSION:
+            assert cell.note is None
+            assert figure.value in (Decimal(str(seconds)), labels, 0) or figure.unit == "USD/hour"
+        else:
+            entry = rates[figure.source_key]  # a KeyError would mean a figure without a source
+            assert numbers[cell.note] == short_citation(entry.citation())
+            rate = entry.value
+            expected = {"USD/label": rate, "USD": rate * labels, "USD/hour": rate * labels * 3600 / Decimal(str(seconds))}
+            if figure.source_key.startswith("hourly."):
+                expected["USD/hour"] = rate
+            assert figure.value == expected[figure.unit], (figure.source_key, figure.unit)
+        # The text on the slip is that figure, formatted by the ledger, and nothing else.
+        assert cell.text in (labour.format_figure(figure, lang), labour.format_money(figure.value, lang),
+                             labour.format_money(figure.value, lang, 2))
+    assert {number for number, _ in sheet.notes} == {cell.note for cell in figures if cell.note}
+    assert "30" in sheet.where
+
+
+def test_short_citation_keeps_one_author_and_everything_after():
+    hara = 'Kotaro Hara, Abigail Adams, Kristy Milland, "A Data-Driven Analysis", CHI 2018, doi:10.1145/3173574'
+    assert short_citation(hara) == 'Kotaro Hara et al., "A Data-Driven Analysis", CHI 2018, doi:10.1145/3173574'
+    casilli = "Antonio A. Casilli, En attendant les robots, Seuil, 2019, p. 124"
+    assert short_citation(casilli) == casilli
+    assert short_citation('A, B, "Two authors"') == 'A, B, "Two authors"'
+
+
+def sheet_rect(size) -> pygame.Rect:
+    """Where the pay slip scene puts the sheet in a window of `size` (the scene's own layout)."""
+    scene = PayslipScene(SimpleNamespace(show_game_over=None, show_taught=None))
+    scene.ensure_layout(size)
+    return scene.sheet_rect
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (800, 1280), (640, 480), (1920, 1080)])
+def test_the_slip_renders_in_three_languages_without_overflow(rates, size):
+    pygame.font.init()
+    text = TextFitter()
+    surface = pygame.Surface(size)
+    results = rounds(*[19_999] * 12)  # more rounds and time than any default game
+    rect = sheet_rect(size)
+    for lang in LANGUAGES:
+        for session in (Session(id=1, code="WWW-WWWW", consent=True), Session(None, None, False)):
+            sheet = payslip(results, rates, Translations.load(lang), session=session, keep_days=3650,
+                            db_name="kiosk-entrance-hall.db")
+            draw_sheet(surface, rect, sheet, text)
+            render_png(sheet, text)  # the image "Save as PNG" writes
+    assert text.overflows == []
+
+
+def play_one_game(app, consent=True):
+    start_game(app, consent=consent)
+    draw_stroke(app, circle_points(app.scene.canvas.rect, 10))
+    finish_round(app)
+    settle(app)
+    app.step(click(app.scene.payslip_button.rect.center), 1 / 60)
+    assert app.scene.name == "payslip"
+
+
+def test_the_scene_saves_the_slip_as_png_and_says_where(tmp_path):
+    folder = tmp_path / "slips"
+    app = make_app(rounds=1, seconds=0.5, payslip_dir=folder)
+    try:
+        play_one_game(app)
+        scene = app.scene
+        assert scene.status() == f"The PNG goes to {shown_path(folder)}"
+        settle(app)
+        app.step(click(scene.save_button.rect.center), 1 / 60)
+        (saved,) = folder.iterdir()
+        assert saved.name.startswith("payslip-") and saved.suffix == ".png"
+        assert pygame.image.load(str(saved)).get_size() == PNG_SIZE
+        assert scene.saved == saved and scene.status().startswith("Saved: ")
+        assert scene.status().replace("\n", "").endswith(saved.name)
+        scene.save()  # a second slip in the same second does not overwrite the first
+        assert len(list(folder.iterdir())) == 2
+        scene.draw(app.screen)
+        assert app.text.overflows == []
+        # Back, and forward again: the same scene, with its message.
+        settle(app)
+        app.step(click(scene.back_button.rect.center), 1 / 60)
+        assert app.scene.name == "gameover"
+        settle(app)
+        app.step(click(app.scene.payslip_button.rect.center), 1 / 60)
+        assert app.scene is scene
+    finally:
+        app.close()
+
+
+def test_a_slip_that_cannot_be_saved_says_why_and_the_game_goes_on(tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the folder should be")
+    app = make_app(rounds=1, seconds=0.5, payslip_dir=blocker / "slips")
+    try:
+        play_one_game(app)
+        app.scene.save()
+        assert app.scene.saved is None and app.scene.status().startswith("Could not save: ")
+        app.scene.draw(app.screen)
+        assert blocker.read_text() == "a file where the folder should be"
+    finally:
+        app.close()
+
+
+def test_the_code_on_the_slip_erases_every_row_of_the_session(tmp_path, capsys):
+    db = tmp_path / "forget.db"
+    with Store(db) as store:
+        other = store.start_session()
+        store.save_drawing(other, "sun", INK, True, 10, 20, [(10, [("sun", 0.9)])])
+        app = make_app(store=store, rounds=1, seconds=0.5)
+        try:
+            play_one_game(app)
+            code, session_id = app.scene.sheet.code, app.game.session.id
+            assert code == app.game.session.code
+        finally:
+            app.close()
+        assert store.totals(session_id)["drawings"] == 1 and store.guesses(next(store.drawings(session_id=session_id))["id"])
+    assert data_cli(["forget", code, "--db", str(db)]) == 0
+    assert "erased the session" in capsys.readouterr().out
+    with Store(db) as store:
+        rows = lambda sql: store.db.execute(sql, [session_id]).fetchone()[0]  # noqa: E731
+        assert rows("SELECT count(*) FROM sessions WHERE id = ?") == 0
+        assert rows("SELECT count(*) FROM drawings WHERE session_id = ?") == 0
+        assert store.db.execute("SELECT count(*) FROM guesses WHERE drawing_id NOT IN "
+                                "(SELECT id FROM drawings)").fetchone()[0] == 0
+        assert store.totals()["drawings"] == 1 and store.totals(other)["drawings"] == 1  # the other player stays
+
+
+def test_shown_paths_wrap_after_slashes_and_keep_their_root():
+    assert shown_path(Path.cwd() / "data" / "payslips") == "data/payslips"
+    long = shown_path(Path("/var/lib/pennydraw/exhibition-2026/payslips/payslip-20260501-140500.png"))
+    assert long.split("\n") == ["/var/lib/pennydraw/", "exhibition-2026/payslips/", "payslip-20260501-140500.png"]
+    assert long.replace("\n", "") == "/var/lib/pennydraw/exhibition-2026/payslips/payslip-20260501-140500.png"
