@@ -1,0 +1,169 @@
+"""The crash drill: kill the kiosk at random moments, restart it each time, and check nothing was lost.
+
+    python -m game.crash_drill --kills 50 [--seed 1] [--workdir DIR]
+
+Each cycle starts `play.py --kiosk` with scripted visitors (`game.autoplay`, a fast clock) on a
+scratch database, waits until it shows its first frame (or, for some cycles, not even that), lets the
+visitors play for a random moment and sends SIGKILL, the one signal nothing can catch, as a power
+cut or the kernel's out-of-memory killer would. After the last kill the kiosk must come back once
+more and stop cleanly on SIGTERM. Then:
+
+- every round the visitors' journal says was recorded with consent and ink before a kill is in the
+  database (a round is committed when it ends, `Store.save_drawing`);
+- `PRAGMA integrity_check` (and the foreign keys) say "ok";
+- the kiosk came back after every kill.
+
+The drill never touches a real database: it works in its own folder (a temporary one by default).
+Operators can run it on the exhibition machine itself, to see the kiosk recover there.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class DrillResult:
+    kills: int = 0
+    early_kills: int = 0                 # killed before its first frame (during start-up)
+    comebacks: int = 0                   # starts that reached their first frame
+    failed_starts: list[str] = field(default_factory=list)
+    rounds_journaled: int = 0            # rounds recorded with consent and ink, per the journal
+    missing: list[str] = field(default_factory=list)   # journaled rounds not in the database
+    drawings_in_db: int = 0
+    integrity: str = ""
+    clean_exit_code: int | None = None
+    startup_seconds: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return (not self.failed_starts and not self.missing and self.integrity == "ok"
+                and self.clean_exit_code == 0 and self.comebacks == self.kills - self.early_kills + 1)
+
+
+def kiosk_command(workdir: Path, journal: Path, seed: int, speed: float) -> list[str]:
+    return [sys.executable, str(ROOT / "play.py"), "--kiosk", "--db", str(workdir / "drill.db"), "--mute",
+            "--seconds", "3", "--rounds", "3", "--pin", "0000", "--retrain-every", "0",
+            "--log", str(workdir / "kiosk.log"), "--autoplay", f"seed={seed},speed={speed},journal={journal}"]
+
+
+def wait_until_ready(process: subprocess.Popen, journal: Path, timeout: float) -> float | None:
+    """Seconds until the kiosk wrote `ready PID` to the journal; None if it died or took too long."""
+    started, marker = time.monotonic(), f"ready {process.pid}\n"
+    while time.monotonic() - started < timeout:
+        if journal.exists() and marker in journal.read_text(encoding="utf-8"):
+            return time.monotonic() - started
+        if process.poll() is not None:
+            return None
+        time.sleep(0.05)
+    return None
+
+
+def check_database(db: Path, journal: Path, result: DrillResult) -> None:
+    from model.store import Store
+
+    expected = []
+    for line in journal.read_text(encoding="utf-8").splitlines():
+        parts = line.split()
+        if parts and parts[0] == "round" and "consent=1" in parts and "ink=1" in parts:
+            expected.append(parts[1])
+    result.rounds_journaled = len(expected)
+    with Store(db) as store:
+        result.integrity = store.integrity_check()
+        stored = {str(row[0]) for row in store.db.execute("SELECT id FROM drawings")}
+    result.drawings_in_db = len(stored)
+    result.missing = [drawing_id for drawing_id in expected if drawing_id not in stored]
+
+
+def run_drill(workdir: Path, kills: int = 10, seed: int = 0, alive: tuple[float, float] = (1.0, 4.0),
+              early_share: float = 0.15, speed: float = 20.0, startup_timeout: float = 120.0,
+              progress=None) -> DrillResult:
+    """Kill and restart the kiosk `kills` times in `workdir`, then check the database."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    journal = workdir / "journal.txt"
+    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy",
+           "PYGAME_HIDE_SUPPORT_PROMPT": "1"}
+    rng, result, began = random.Random(seed), DrillResult(), time.monotonic()
+    with open(workdir / "stderr.txt", "ab") as stderr:
+        def start(cycle: int) -> subprocess.Popen:
+            return subprocess.Popen(kiosk_command(workdir, journal, seed * 1000 + cycle, speed), cwd=ROOT,
+                                    env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr)
+
+        for cycle in range(kills + 1):
+            process = start(cycle)
+            last = cycle == kills
+            if not last and rng.random() < early_share:
+                time.sleep(rng.uniform(0.0, 1.0))   # somewhere in start-up: imports, checks, migrations
+                result.early_kills += 1
+            else:
+                ready = wait_until_ready(process, journal, startup_timeout)
+                if ready is None:
+                    result.failed_starts.append(f"cycle {cycle}: exit code {process.poll()}")
+                else:
+                    result.comebacks += 1
+                    result.startup_seconds.append(ready)
+                    time.sleep(rng.uniform(*alive))
+            if last:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    result.clean_exit_code = process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    result.clean_exit_code = process.wait()
+            else:
+                process.kill()
+                process.wait()
+                result.kills += 1
+            if progress:
+                progress(cycle, result)
+    check_database(workdir / "drill.db", journal, result)
+    result.seconds = time.monotonic() - began
+    return result
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m game.crash_drill", description=__doc__.split("\n")[0])
+    parser.add_argument("--kills", type=int, default=50, help="SIGKILLs, each followed by a restart (default 50)")
+    parser.add_argument("--seed", type=int, default=1, help="seed of the moments and the visitors")
+    parser.add_argument("--workdir", type=Path, help="where the scratch database goes (default: a temporary folder)")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="pennydraw-drill-") as scratch:
+        workdir = args.workdir or Path(scratch)
+        result = run_drill(workdir, args.kills, args.seed,
+                           progress=lambda cycle, r: print(f"cycle {cycle}: {r.kills} kills, {r.comebacks} comebacks",
+                                                          flush=True))
+    print(format_result(result))
+    return 0 if result.ok else 1
+
+
+def format_result(result: DrillResult) -> str:
+    starts = sorted(result.startup_seconds)
+    median = starts[len(starts) // 2] if starts else float("nan")
+    return "\n".join([
+        f"kills (SIGKILL)            {result.kills} ({result.early_kills} during start-up)",
+        f"came back (first frame)    {result.comebacks} of {result.kills - result.early_kills + 1} waited for",
+        f"failed starts              {len(result.failed_starts)} {result.failed_starts[:3]}",
+        f"start to first frame       median {median:.2f} s, max {max(starts, default=float('nan')):.2f} s",
+        f"rounds journaled (stored)  {result.rounds_journaled}",
+        f"missing from the database  {len(result.missing)} {result.missing[:5]}",
+        f"drawings in the database   {result.drawings_in_db}",
+        f"integrity_check            {result.integrity}",
+        f"clean stop (SIGTERM) exit  {result.clean_exit_code}",
+        f"duration                   {result.seconds:.0f} s",
+        f"verdict                    {'OK' if result.ok else 'FAILED'}",
+    ])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,228 @@
+"""Learning on site: the kiosk retrains its classifier from the drawings visitors gave it.
+
+After every `Settings.retrain_every` new consented drawings, `OnSiteLearning` starts one retraining
+(`game/retrain_job.py`) as a separate process at the lowest priority, so the game's frames never wait
+for it. When the job is done, its outcome says whether the new model guessed the held-out collected
+drawings at least as well as the current one (`decide`):
+
+- not worse: the kiosk swaps it in *between two games* (on the attract loop, never under a player's
+  pen), then `activate` records it in the store's `models` table as the active model, with its
+  metrics, so the "What you taught the machine" screen shows it and the next start loads it;
+- worse (or not judgeable): it is recorded as an inactive model with the reason, and the game goes
+  on with the model it has.
+
+Outcomes are files (`onsite-*.json` beside their checkpoints), so a kiosk killed while a job ran
+records the outcome at its next start. Nothing here imports pygame or torch at import time.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+log = logging.getLogger("pennydraw.learning")
+
+ROOT = Path(__file__).resolve().parents[1]
+HELD_OUT_SET = "store:kiosk (held out)"   # the evaluation set's name in the models table's metrics
+
+
+@dataclass(frozen=True)
+class LearningConfig:
+    # Share of collected drawings (by a hash of their key) never trained on, kept to judge new models.
+    holdout_percent: int = 10
+    # With fewer held-out drawings than this there is nothing to judge by: the current model stays.
+    min_held_out: int = 10
+    # Generated doodles per category mixed into each retraining, so categories few visitors drew
+    # are not forgotten.
+    synthetic: int = 50
+    # Passes over the data; None keeps train.py's fine-tuning default.
+    epochs: int | None = None
+    # The new model may score this much lower (top-1, 0..1) and still count as "not worse".
+    tolerance: float = 0.0
+    # A retraining still running after this many seconds is stopped (and tried again later).
+    timeout: float = 4 * 3600.0
+
+
+def decide(current_top1: float | None, new_top1: float | None, tolerance: float = 0.0) -> tuple[bool, str]:
+    """Swap only if the new model is not worse on the held-out drawings: (accepted, why)."""
+    if new_top1 is None or current_top1 is None:
+        return False, "no held-out drawing of a category both models know"
+    if new_top1 + 1e-12 >= current_top1 - tolerance:
+        return True, f"held-out top-1 {current_top1:.3f} -> {new_top1:.3f}: not worse"
+    return False, f"held-out top-1 {current_top1:.3f} -> {new_top1:.3f}: worse, kept the current model"
+
+
+@dataclass
+class Outcome:
+    """What a retraining job reported (its JSON file)."""
+    file: Path
+    data: dict
+
+    @property
+    def accepted(self) -> bool:
+        return bool(self.data.get("accepted")) and bool(self.data.get("path"))
+
+    @property
+    def version(self) -> str | None:
+        return self.data.get("version")
+
+    def record_metrics(self, decision: str) -> dict:
+        """The models-table metrics: the new model's evaluations plus how the decision was made."""
+        current = self.data.get("current") or {}
+        return {**(self.data.get("metrics") or {}), "previous_version": current.get("version"),
+                "previous_top1": current.get("top1"), "collected_drawings": self.data.get("collected", 0),
+                "decision": decision, "reason": self.data.get("reason", "")}
+
+
+class OnSiteLearning:
+    """Starts retraining jobs when enough new drawings came in, and hands back accepted models."""
+
+    def __init__(self, store, db_path, every: int, current_path: Path | None, models_dir: Path | None = None,
+                 config: LearningConfig = LearningConfig(), python: str = sys.executable) -> None:
+        self.store = store
+        self.db_path = Path(db_path)
+        self.every = int(every)
+        self.current_path = current_path          # None: the bundled model
+        self.models_dir = Path(models_dir) if models_dir else self.db_path.resolve().parent / "models"
+        self.config = config
+        self.python = python
+        self.process: subprocess.Popen | None = None
+        self.started_at = 0.0
+        self.result_file: Path | None = None
+        self.baseline = self._recorded_baseline()
+        self.ready: list[Outcome] = []            # accepted, waiting for the next pause between games
+        self._collect_leftovers()
+
+    # --- bookkeeping from earlier runs --------------------------------------------------------
+    def _recorded(self) -> list[dict]:
+        try:
+            return self.store.models()
+        except Exception as error:
+            log.warning("cannot read the models table: %s", error)
+            return []
+
+    def _recorded_baseline(self) -> int:
+        counts = [m["metrics"].get("collected_drawings") for m in self._recorded() if isinstance(m["metrics"], dict)]
+        return max((int(c) for c in counts if isinstance(c, (int, float))), default=0)
+
+    def _collect_leftovers(self) -> None:
+        """Outcomes a killed kiosk never recorded: rejected ones are recorded, accepted ones wait."""
+        if not self.models_dir.is_dir():
+            return
+        known = {m["version"] for m in self._recorded()}
+        for file in sorted(self.models_dir.glob("onsite-*.json")):
+            outcome = self._read(file)
+            if outcome is not None and outcome.version and outcome.version not in known:
+                self._take(outcome)
+
+    @staticmethod
+    def _read(file: Path) -> Outcome | None:
+        try:
+            return Outcome(file, json.loads(file.read_text(encoding="utf-8")))
+        except (OSError, ValueError) as error:
+            log.warning("cannot read the retraining outcome %s: %s", file, error)
+            return None
+
+    # --- starting and watching the job --------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self.process is not None
+
+    def due(self, collected: int) -> bool:
+        return self.every > 0 and not self.running and collected - self.baseline >= self.every
+
+    def maybe_start(self, collected: int) -> bool:
+        """Start a retraining if `collected` drawings make one due; True if one was started."""
+        if not self.due(collected):
+            return False
+        self.models_dir.mkdir(parents=True, exist_ok=True)
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        self.result_file = self.models_dir / f"onsite-{stamp}.json"
+        c = self.config
+        command = [self.python, "-m", "game.retrain_job", "--db", str(self.db_path),
+                   "--init", str(self.current_path) if self.current_path else "bundled",
+                   "--out-dir", str(self.models_dir), "--result", str(self.result_file),
+                   "--collected", str(collected), "--holdout-percent", str(c.holdout_percent),
+                   "--min-held-out", str(c.min_held_out), "--synthetic", str(c.synthetic),
+                   "--tolerance", str(c.tolerance)] + (["--epochs", str(c.epochs)] if c.epochs else [])
+        with open(self.models_dir / "retrain.log", "ab") as output:
+            self.process = subprocess.Popen(command, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=output,
+                                            stderr=subprocess.STDOUT, close_fds=True)
+        self.started_at = time.monotonic()
+        self.baseline = collected
+        log.info("retraining started pid=%d collected=%d (every %d drawings)", self.process.pid, collected,
+                 self.every)
+        return True
+
+    def poll(self) -> Outcome | None:
+        """An accepted model waiting for a pause between games, if any (cheap: call every frame)."""
+        if self.process is not None:
+            code = self.process.poll()
+            if code is None and time.monotonic() - self.started_at > self.config.timeout:
+                log.warning("retraining ran over %.0f s: stopped", self.config.timeout)
+                self.process.kill()
+                code = self.process.wait()
+            if code is not None:
+                self.process = None
+                outcome = self._read(self.result_file) if self.result_file.exists() else None
+                if outcome is None:
+                    log.error("retraining ended with exit code %s and no outcome; see %s", code,
+                              self.models_dir / "retrain.log")
+                else:
+                    self._take(outcome)
+        return self.ready[0] if self.ready else None
+
+    def _take(self, outcome: Outcome) -> None:
+        data = outcome.data
+        if outcome.accepted:
+            log.info("retrained model %s accepted (%s); swapping it in between games", outcome.version,
+                     data.get("reason"))
+            self.ready.append(outcome)
+            return
+        log.info("retrained model %s not used: %s", outcome.version or "-", data.get("reason"))
+        if outcome.version and data.get("path"):
+            self._record(outcome, active=False, decision="kept the current model")
+
+    def _record(self, outcome: Outcome, active: bool, decision: str) -> None:
+        data = outcome.data
+        try:
+            self.store.record_model(outcome.version, data["path"], int(data.get("examples") or 0),
+                                    outcome.record_metrics(decision),
+                                    player_examples=int(data.get("player_examples") or 0),
+                                    trained_at=data.get("trained_at") or None, active=active)
+        except Exception:
+            log.exception("could not record model %s in the models table", outcome.version)
+
+    # --- swapping -----------------------------------------------------------------------------
+    def activate(self, outcome: Outcome):
+        """Load an accepted model, record it as the active one; the classifier, or None if unusable."""
+        self.ready.remove(outcome)
+        from model.classify import Classifier
+        try:
+            classifier = Classifier.load(outcome.data["path"], threads=1)
+            classifier.predict([[[0, 10, 20], [0, 10, 0]]])
+        except Exception as error:
+            log.error("retrained model %s cannot be loaded (%s): kept the current model", outcome.version, error)
+            self._record(outcome, active=False, decision=f"unusable: {error}")
+            return None
+        self._record(outcome, active=True, decision="swapped in")
+        self.current_path = Path(outcome.data["path"])
+        current = outcome.data.get("current") or {}
+        log.info("model swap %s -> %s held-out top1 %s -> %s", current.get("version"), outcome.version,
+                 current.get("top1"), (outcome.data.get("metrics") or {}).get(HELD_OUT_SET, {}).get("top1"))
+        return classifier
+
+    def close(self) -> None:
+        """Stop a running job (it stops its training too)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None

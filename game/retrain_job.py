@@ -1,0 +1,186 @@
+"""One on-site retraining, run by the kiosk as a background process at the lowest CPU priority.
+
+    python -m game.retrain_job --db data/pennydraw.db --init data/models/X.pt --out-dir data/models \
+        --collected 1200
+
+Steps, each safe to interrupt (the kiosk may be killed at any moment; nothing here touches the live
+database except to read it):
+1. Priority: `nice 19` and Linux's SCHED_IDLE (runs only when the game leaves a core idle); the
+   process dies with the kiosk (PR_SET_PDEATHSIG), and so does the training it starts.
+2. A consistent snapshot of the live database (SQLite's backup API, which works while the game
+   writes), from which the *held-out* drawings are removed. A drawing is held out for ever, by a hash
+   of its stable key (`is_held_out`), so no on-site model has ever trained on a drawing it is judged on.
+3. `train.py --init CURRENT --db SNAPSHOT --out NEW.pt` (one thread, the CLI researchers use too).
+4. The current and the new model are both evaluated on the held-out drawings (`model/evaluate.py`),
+   and `learning.decide` says whether the new one is not worse.
+5. The outcome is written atomically as `NEW.json` beside the checkpoint; the kiosk picks it up,
+   records it in the `models` table and swaps the model in between two games if it was accepted.
+"""
+from __future__ import annotations
+
+import argparse
+import ctypes
+import hashlib
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .learning import HELD_OUT_SET, decide
+
+ROOT = Path(__file__).resolve().parents[1]
+TRAIN_SCRIPT = ROOT / "train.py"
+PR_SET_PDEATHSIG = 1
+
+
+def is_held_out(key: str, percent: int) -> bool:
+    """The same answer for a drawing's key on every run: held out for ever, or never."""
+    return int(hashlib.sha256(key.encode("utf-8")).hexdigest()[:8], 16) % 100 < percent
+
+
+def lowest_priority() -> str:
+    """nice 19, and SCHED_IDLE where Linux offers it (inherited by the training); what was set."""
+    niceness = os.nice(19)
+    policy = "normal"
+    try:
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+        policy = "SCHED_IDLE"
+    except (AttributeError, OSError):
+        pass
+    return f"nice {niceness}, {policy}"
+
+
+def die_with_parent(sig: int = signal.SIGTERM) -> None:
+    """Ask Linux to send `sig` when the parent dies (a killed kiosk leaves no training behind)."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(sig), 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def snapshot_without_held_out(db: Path, target: Path, percent: int) -> list[tuple[str, list]]:
+    """Copy `db` to `target` minus its held-out drawings; return those (word, drawing) pairs."""
+    source = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
+    copy = sqlite3.connect(target)
+    try:
+        source.backup(copy)   # one step: a consistent picture even while the game writes
+    finally:
+        source.close()
+    try:
+        copy.execute("PRAGMA foreign_keys=ON")
+        held, held_ids = [], []
+        for drawing_id, key, word, text in copy.execute("SELECT id, key, word, drawing FROM drawings"):
+            if is_held_out(key, percent):
+                held.append((word, json.loads(text)))
+                held_ids.append((drawing_id,))
+        copy.executemany("DELETE FROM drawings WHERE id = ?", held_ids)
+        copy.commit()
+    finally:
+        copy.close()
+    return held
+
+
+def summary(metrics: dict) -> dict:
+    """The figures of an evaluation worth a row in the models table."""
+    early = metrics.get("early")
+    return {"top1": metrics.get("top1"), "top3": metrics.get("top3"), "examples": metrics.get("examples"),
+            "early": early.get("median") if isinstance(early, dict) else early}
+
+
+def write_json(path: Path, data: dict) -> None:
+    temp = path.with_name(f".{path.name}.tmp")
+    temp.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
+    os.replace(temp, path)
+
+
+def run(args) -> dict:
+    """Snapshot, train, evaluate, decide; returns the outcome (also written to `args.result`)."""
+    started = time.monotonic()
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    out = args.out_dir / f"onsite-{stamp}.pt"
+    outcome = {"created_at": stamp, "collected": args.collected, "accepted": False, "version": None,
+               "path": None, "init": args.init}
+    with tempfile.TemporaryDirectory(prefix="retrain-", dir=args.out_dir) as scratch:
+        snapshot = Path(scratch) / "kiosk.db"
+        held = snapshot_without_held_out(args.db, snapshot, args.holdout_percent)
+        outcome["held_out"] = len(held)
+        if len(held) < args.min_held_out:
+            outcome["reason"] = f"only {len(held)} held-out drawings, {args.min_held_out} needed to judge"
+            return outcome
+        command = [sys.executable, str(TRAIN_SCRIPT), "--init", args.init, "--db", str(snapshot),
+                   "--out", str(out), "--eval", "none", "--threads", "1", "--quiet",
+                   "--seed", str(args.collected % 100_000)]
+        if args.synthetic:
+            command += ["--synthetic", str(args.synthetic)]
+        if args.epochs:
+            command += ["--epochs", str(args.epochs)]
+        print("running:", " ".join(command), flush=True)
+        training = subprocess.Popen(command, cwd=ROOT, preexec_fn=die_with_parent)
+        signal.signal(signal.SIGTERM, lambda *_: (training.terminate(), sys.exit(143)))
+        if training.wait() != 0:
+            outcome["reason"] = f"train.py failed with exit code {training.returncode}"
+            return outcome
+
+    import torch
+    from model.classify import Classifier
+    from model.datasets import Examples
+    from model.evaluate import evaluate
+
+    torch.set_num_threads(1)
+    examples = Examples(drawings=held, sources={HELD_OUT_SET: len(held)})
+    current = Classifier.load(None if args.init == "bundled" else args.init)
+    new = Classifier.load(out)
+    before = summary(evaluate(current, examples, HELD_OUT_SET))
+    after = summary(evaluate(new, examples, HELD_OUT_SET))
+    accepted, reason = decide(before["top1"], after["top1"], args.tolerance)
+    metrics = {HELD_OUT_SET: after}
+    metrics.update({name: summary(m) for name, m in new.metrics.items()
+                    if isinstance(m, dict) and name.startswith("synthetic")})
+    outcome.update(version=new.version, path=str(out), accepted=accepted, reason=reason, metrics=metrics,
+                   current={"version": current.version, **before},
+                   examples=int(new.data.get("examples") or 0),
+                   player_examples=int(new.data.get("player_examples") or 0),
+                   trained_at=new.created_at, seconds=round(time.monotonic() - started, 1))
+    return outcome
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(prog="python -m game.retrain_job", description=__doc__.split("\n")[0])
+    p.add_argument("--db", type=Path, required=True, help="the kiosk's live database (only read)")
+    p.add_argument("--init", required=True, help="'bundled' or the current model's checkpoint")
+    p.add_argument("--out-dir", type=Path, required=True, help="where the new checkpoint and outcome go")
+    p.add_argument("--result", type=Path, help="the outcome JSON (default: beside the checkpoint)")
+    p.add_argument("--collected", type=int, default=0, help="players' drawings when this run was started")
+    p.add_argument("--holdout-percent", type=int, default=10)
+    p.add_argument("--min-held-out", type=int, default=10)
+    p.add_argument("--synthetic", type=int, default=0)
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--tolerance", type=float, default=0.0)
+    return p.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    print(f"retraining pid {os.getpid()} at priority: {lowest_priority()}", flush=True)
+    die_with_parent()
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    result = args.result or args.out_dir / f"outcome-{datetime.now(timezone.utc):%Y%m%d-%H%M%S}.json"
+    try:
+        outcome = run(args)
+    except Exception as error:   # reported to the kiosk as an outcome, never a silent death
+        outcome = {"accepted": False, "version": None, "collected": args.collected,
+                   "reason": f"retraining failed: {type(error).__name__}: {error}"}
+        print(outcome["reason"], file=sys.stderr, flush=True)
+    write_json(result, outcome)
+    print(json.dumps({k: outcome.get(k) for k in ("version", "accepted", "reason")}), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,140 @@
+"""What the kiosk checks every time it starts, so a crash or a power cut never leaves it dark.
+
+A kiosk restarts after every crash (systemd, `Restart=always`), so start-up must turn whatever the
+last run left behind into a working game, and say in the log what it found:
+
+- The database: SQLite replays its write-ahead log on open; then `PRAGMA integrity_check` (and the
+  foreign keys) must say "ok". A failing index is rebuilt (`REINDEX`); a file that is still damaged,
+  or is not a database at all, is moved aside with its `-wal`/`-shm` (never deleted: the operator can
+  try `sqlite3 FILE .recover`) and a fresh database is started, so the exhibition goes on.
+- The model: the checkpoint asked for (`--model`, else the active model of the store's `models`
+  table, i.e. the last one learned on site) must load and answer a guess; otherwise the bundled
+  `assets/model.pt` is used, with a log line naming the file and what is wrong.
+- The disk: a warning when little space is left for drawings and retrained models.
+
+No pygame here: the checks run before the window opens.
+"""
+from __future__ import annotations
+
+import logging
+import shutil
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+log = logging.getLogger("pennydraw.startup")
+
+LOW_DISK_BYTES = 200 * 1024 * 1024   # below this, retrained models and a season of drawings may not fit
+DAMAGE_WORDS = ("malformed", "not a database", "corrupt", "disk image", "file is encrypted")
+
+
+@dataclass
+class StartupReport:
+    database: str = "ok"                  # "ok", "new", "reindexed" or "replaced"
+    moved_to: Path | None = None          # where a damaged database was moved
+    model_path: Path | None = None        # the checkpoint in use; None is the bundled one
+    model_version: str = ""
+    fell_back: bool = False               # True when the wanted model could not be used
+    notes: list[str] = field(default_factory=list)
+
+
+def side_files(path: Path) -> list[Path]:
+    return [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
+
+
+def quarantine(path: Path, now: datetime | None = None) -> Path:
+    """Move a damaged database and its WAL/SHM aside, e.g. to pennydraw.db.damaged-20250101-120000."""
+    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.name}.damaged-{stamp}")
+    for source in side_files(path):
+        if source.exists():
+            source.rename(target.with_name(target.name + source.name[len(path.name):]))
+    return target
+
+
+def _looks_damaged(error: Exception) -> bool:
+    return any(word in str(error).lower() for word in DAMAGE_WORDS)
+
+
+def check_database(path: str | Path, report: StartupReport) -> None:
+    """Open, check and if needed repair or replace the database at `path`; notes go to `report`."""
+    from model.store import Store, StoreError
+
+    path = Path(path)
+    if not path.exists():
+        report.database = "new"
+        report.notes.append(f"no database at {path} yet: a new one is created")
+        return
+    try:
+        with Store(path) as store:
+            problems = store.integrity_check()
+            if problems != "ok":
+                log.warning("database %s failed its integrity check (%s); rebuilding its indexes",
+                            path, problems.splitlines()[0][:200])
+                store.db.execute("REINDEX")
+                problems = store.integrity_check()
+                if problems == "ok":
+                    report.database = "reindexed"
+                    report.notes.append(f"database {path}: indexes rebuilt, integrity ok")
+                    return
+    except StoreError as error:
+        if not _looks_damaged(error):
+            raise  # locked, newer pennydraw, someone else's database: not ours to move away
+        problems = str(error)
+    if problems == "ok":
+        report.notes.append(f"database {path}: integrity ok")
+        return
+    moved = quarantine(path)
+    report.database, report.moved_to = "replaced", moved
+    log.error("database %s is damaged (%s); moved it to %s (try `sqlite3 %s .recover`) and started "
+              "a new one", path, problems.splitlines()[0][:200], moved, moved)
+    report.notes.append(f"database {path} damaged: moved to {moved}, new database started")
+
+
+def _usable(classifier) -> None:
+    """A checkpoint that loads must also answer; a wrong shape shows up only on the first guess."""
+    if len(classifier.categories) < 2:
+        raise ValueError(f"{classifier.path}: only {len(classifier.categories)} categories")
+    classifier.predict([[[0, 10, 20], [0, 10, 0]]])   # also warms it up before the first visitor
+
+
+def choose_model(store, requested: Path | None, report: StartupReport, threads: int = 1):
+    """The classifier to play with: `requested`, else the store's active model, else the bundled one."""
+    from model.classify import BUNDLED_PATH, Classifier
+
+    wanted, why = requested, "--model"
+    if wanted is None and store is not None:
+        try:
+            active = store.active_model()
+        except Exception as error:   # a models table that cannot be read must not stop the kiosk
+            log.warning("cannot read the active model from the store: %s", error)
+            active = None
+        if active is not None:
+            wanted, why = Path(active["path"]), f"active model {active['version']}"
+    if wanted is not None and Path(wanted).resolve() != BUNDLED_PATH.resolve():
+        try:
+            classifier = Classifier.load(wanted, threads=threads)
+            _usable(classifier)
+            report.model_path, report.model_version = Path(wanted), classifier.version
+            report.notes.append(f"model {wanted} ({why}) loaded: version {classifier.version}")
+            return classifier
+        except Exception as error:   # CheckpointError, a missing file, a network that cannot guess
+            report.fell_back = True
+            log.warning("model %s (%s) is unusable: %s; falling back to the bundled model",
+                        wanted, why, str(error).splitlines()[0][:300])
+    classifier = Classifier.load(None, threads=threads)   # a broken bundled model stops the kiosk
+    _usable(classifier)
+    report.model_path, report.model_version = None, classifier.version
+    report.notes.append(f"bundled model {BUNDLED_PATH} loaded: version {classifier.version}")
+    return classifier
+
+
+def check_disk(path: str | Path, report: StartupReport) -> None:
+    folder = Path(path).resolve().parent
+    try:
+        free = shutil.disk_usage(folder if folder.exists() else folder.parent).free
+    except OSError:
+        return
+    if free < LOW_DISK_BYTES:
+        log.warning("only %d MB free on the disk of %s", free // (1024 * 1024), folder)
+        report.notes.append(f"low disk space: {free // (1024 * 1024)} MB free")

@@ -1,0 +1,164 @@
+"""Learning on site: retraining after every N drawings in a low-priority process, judged on held-out
+collected drawings, swapped in between games only if not worse, recorded in the models table."""
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import time
+
+import pytest
+
+from game.kiosk import Kiosk
+from game.learning import HELD_OUT_SET, LearningConfig, OnSiteLearning, decide
+from game.retrain_job import is_held_out, snapshot_without_held_out
+from game_fixtures import answer_consent, click, make_app, settle
+from model import synth, teaching
+from model.classify import BUNDLED_PATH
+from model.store import Store
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store(tmp_path / "kiosk.db") as store:
+        yield store
+
+
+def fill(store, per_category=40, categories=("cat", "sun", "house", "fish", "tree")):
+    session = store.start_session()
+    for category, drawing in synth.generate_dataset(list(categories), per_category, seed=5):
+        store.save_drawing(session, category, drawing, True, None, 1000, [])
+
+
+def outcome_file(folder, name, accepted, path, version, top1=(0.5, 0.6), collected=300):
+    data = {"accepted": accepted, "path": str(path), "version": version, "collected": collected,
+            "reason": "test", "examples": 120, "player_examples": 100, "trained_at": "2026-01-02T03:04:05+00:00",
+            "current": {"version": "bundled-v", "top1": top1[0]},
+            "metrics": {HELD_OUT_SET: {"top1": top1[1], "top3": 0.9, "examples": 20, "early": 0.5}}}
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"onsite-{name}.json").write_text(json.dumps(data))
+
+
+def test_decide_swaps_only_when_not_worse():
+    assert decide(0.80, 0.80)[0] and decide(0.80, 0.85)[0]
+    accepted, why = decide(0.80, 0.79)
+    assert not accepted and "worse" in why
+    assert decide(0.80, 0.79, tolerance=0.02)[0]
+    assert not decide(None, 0.9)[0] and not decide(0.9, None)[0]
+
+
+def test_held_out_drawings_are_a_stable_tenth():
+    keys = [f"{i:032x}" for i in range(5000)]
+    held = [key for key in keys if is_held_out(key, 10)]
+    assert 400 < len(held) < 600
+    assert held == [key for key in keys if is_held_out(key, 10)]      # the same on every run
+    assert not any(is_held_out(key, 0) for key in keys[:100])
+
+
+def test_the_snapshot_leaves_out_held_out_drawings_and_the_live_database_alone(tmp_path, store):
+    fill(store, per_category=20)
+    before = (tmp_path / "kiosk.db").stat().st_mtime_ns, store.count_drawings()
+    held = snapshot_without_held_out(tmp_path / "kiosk.db", tmp_path / "snap.db", 10)
+    snap = sqlite3.connect(tmp_path / "snap.db")
+    keys = [row[0] for row in snap.execute("SELECT key FROM drawings")]
+    assert len(keys) + len(held) == 100 and 3 <= len(held) <= 25
+    assert not any(is_held_out(key, 10) for key in keys)
+    assert snap.execute("SELECT count(*) FROM guesses WHERE drawing_id NOT IN (SELECT id FROM drawings)"
+                        ).fetchone()[0] == 0
+    snap.close()
+    assert ((tmp_path / "kiosk.db").stat().st_mtime_ns, store.count_drawings()) == before
+
+
+def test_retraining_starts_after_every_n_new_drawings(tmp_path, store, caplog):
+    learning = OnSiteLearning(store, tmp_path / "kiosk.db", every=100, current_path=None, python="/bin/true")
+    assert not learning.maybe_start(99) and not learning.running
+    assert learning.maybe_start(100) and learning.running
+    assert not learning.maybe_start(500)                    # one job at a time
+    learning.process.wait()
+    assert learning.poll() is None and not learning.running
+    assert "no outcome" in caplog.text                      # a job that died says so in the log
+    assert not learning.maybe_start(150) and learning.maybe_start(200)
+    learning.close()
+    assert not OnSiteLearning(store, tmp_path / "kiosk.db", every=0, current_path=None).due(10 ** 6)
+
+
+def test_outcomes_left_by_a_killed_kiosk_are_recorded_at_the_next_start(tmp_path, store):
+    models = tmp_path / "models"
+    worse, better = models / "worse.pt", models / "better.pt"
+    models.mkdir()
+    shutil.copy(BUNDLED_PATH, worse)
+    shutil.copy(BUNDLED_PATH, better)
+    outcome_file(models, "1", False, worse, "v-worse", top1=(0.6, 0.5), collected=300)
+    outcome_file(models, "2", True, better, "v-better", top1=(0.6, 0.7), collected=600)
+    learning = OnSiteLearning(store, tmp_path / "kiosk.db", every=300, current_path=None)
+    recorded = {m["version"]: m for m in store.models()}
+    assert set(recorded) == {"v-worse"} and not recorded["v-worse"]["active"]
+    assert recorded["v-worse"]["metrics"]["decision"] == "kept the current model"
+    ready = learning.poll()
+    assert ready is not None and ready.version == "v-better"
+    classifier = learning.activate(ready)
+    assert classifier is not None and learning.current_path == better and learning.poll() is None
+    active = store.active_model()
+    assert active["version"] == "v-better" and active["player_examples"] == 100
+    assert active["metrics"][HELD_OUT_SET]["top1"] == 0.7 and active["metrics"]["previous_top1"] == 0.6
+    history = teaching.history(store.models())                 # "What you taught the machine" reads it
+    assert history.kind == "players" and [v.accuracy for v in history.plotted] == [0.5, 0.7]
+    # The next start neither records them twice nor retrains before 300 more drawings.
+    again = OnSiteLearning(store, tmp_path / "kiosk.db", every=300, current_path=better)
+    assert again.poll() is None and again.baseline == 600 and not again.due(899) and again.due(900)
+
+
+def test_an_unloadable_accepted_model_is_recorded_and_not_used(tmp_path, store):
+    bad = tmp_path / "models" / "bad.pt"
+    bad.parent.mkdir()
+    bad.write_bytes(b"garbage")
+    outcome_file(tmp_path / "models", "1", True, bad, "v-bad")
+    learning = OnSiteLearning(store, tmp_path / "kiosk.db", every=300, current_path=None)
+    assert learning.activate(learning.poll()) is None
+    assert not store.models()[0]["active"] and store.models()[0]["metrics"]["decision"].startswith("unusable")
+
+
+def test_the_kiosk_swaps_a_model_in_between_games_only(tmp_path, store):
+    better = tmp_path / "models" / "better.pt"
+    better.parent.mkdir()
+    shutil.copy(BUNDLED_PATH, better)
+    app = make_app(store=store, kiosk=True, payslip_dir=tmp_path / "payslips", pin="1234")
+    try:
+        learning = OnSiteLearning(store, tmp_path / "kiosk.db", every=300, current_path=None)
+        kiosk = Kiosk(app, learning).install()
+        scripted = app.classifier
+        settle(app)
+        app.step(click((app.window_size[0] // 2, app.window_size[1] - 10)), 1 / 60)
+        answer_consent(app)
+        outcome_file(tmp_path / "models", "1", True, better, "v-better")
+        learning._collect_leftovers()                          # a job finished while a visitor plays
+        for _ in range(5):
+            app.step([], 1 / 60)
+        assert app.classifier is scripted and store.active_model() is None   # not under their pen
+        app.go_home()
+        app.step([], 1 / 60)
+        assert app.classifier is not scripted and app.guesser.classifier is app.classifier
+        assert store.active_model()["version"] == "v-better" and kiosk.app.scene.name == "attract"
+    finally:
+        app.close()
+
+
+def test_a_real_retraining_in_the_background(tmp_path, store):
+    fill(store, per_category=30)
+    learning = OnSiteLearning(store, tmp_path / "kiosk.db", every=100, current_path=None,
+                              config=LearningConfig(synthetic=0, epochs=1, min_held_out=5, tolerance=1.0))
+    assert learning.maybe_start(store.count_drawings())
+    deadline = time.monotonic() + 300
+    while learning.running and time.monotonic() < deadline:
+        learning.poll()
+        time.sleep(0.2)
+    log = (tmp_path / "models" / "retrain.log").read_text()
+    assert "at priority: nice 19" in log, log[-2000:]
+    outcome = learning.poll()
+    assert outcome is not None, log[-2000:]
+    data = outcome.data
+    assert data["held_out"] >= 5 and data["metrics"][HELD_OUT_SET]["examples"] == data["held_out"]
+    assert data["current"]["version"] and 0 <= data["metrics"][HELD_OUT_SET]["top1"] <= 1
+    assert store.models() == [] and store.count_drawings() == 150   # the live store only gets the record
+    assert learning.activate(outcome) is not None and store.active_model()["version"] == data["version"]
+    assert not list((tmp_path / "models").glob("retrain-*"))         # the snapshot is gone
