@@ -17,10 +17,15 @@
 - keeps its memory flat over weeks: scenes hold their buttons' callbacks in reference cycles, so a
   finished screen (and its full-window surfaces, megabytes each) waits for Python's cycle collector,
   which runs rarely. After start-up everything alive is frozen out of the collector (`gc.freeze`),
-  and a collection between games then costs well under a millisecond.
+  and a collection between games then costs well under a millisecond. C memory matters too: glibc
+  keeps freed full-window surfaces in its heap once its adaptive mmap threshold has grown, and the
+  heap only ever grows (+80 MB over the first 50 games, measured); `tame_malloc` pins the threshold so
+  big buffers go back to the system when freed, and the heap is trimmed between games.
 """
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import gc
 import hmac
 import logging
@@ -47,6 +52,22 @@ INPUT_EVENTS = frozenset((pygame.MOUSEBUTTONDOWN, pygame.MOUSEBUTTONUP, pygame.M
                           pygame.KEYUP, pygame.TEXTINPUT))
 QUIT_EVENTS = frozenset((pygame.QUIT, pygame.WINDOWCLOSE))
 HOME_SCENES = ("attract", "pinpad")
+
+
+M_MMAP_THRESHOLD = -3              # glibc mallopt parameter; setting it turns the adaptive threshold off
+MMAP_THRESHOLD_BYTES = 256 * 1024  # buffers above this (surfaces, frames) get their own mapping
+
+
+def tame_malloc():
+    """On glibc: a fixed mmap threshold, so freed big buffers leave the process. Returns the C
+    library to trim between games (`trim_heap`), or None where this is not glibc."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        if not libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES):
+            return None
+        return libc
+    except (OSError, AttributeError):   # musl, macOS, Windows: their allocators behave differently
+        return None
 
 
 def is_escape_key(event: pygame.event.Event) -> bool:
@@ -83,12 +104,14 @@ class Kiosk:
         self._game = None
         self._rounds_seen = 0
         self._check_learning = True
+        self._libc = None                  # glibc, once `install` has tamed it
 
     # --- set-up and scenes --------------------------------------------------------------------
     def install(self) -> "Kiosk":
         """Take over the started App: no quitting, no cursor, the attract loop as home."""
         self.app.kiosk = self
         self.app.quit_allowed = False
+        self._libc = tame_malloc()
         gc.collect()
         gc.freeze()                        # the model, fonts and modules: never garbage, never scanned
         try:
@@ -106,6 +129,8 @@ class Kiosk:
         self.hold_source, self.hold_time, self.idle = None, 0.0, 0.0
         self.app.switch(AttractScene(self.app))
         gc.collect()                       # the last visitor's screens, now unreachable
+        if self._libc is not None:
+            self._libc.malloc_trim(0)      # and their pixels back to the system
 
     def open_pinpad(self) -> None:
         if self.app.settings.pin is None:
