@@ -86,7 +86,7 @@ def run(seconds: float, classifier, size, guessing: bool) -> dict:
         app = App(settings, classifier=classifier, store=store, voice=Voice(enabled=False),
                   rng=random.Random(0)).start()
         try:
-            app.new_game()
+            app.begin_game(consent=True)   # past the participation agreement, as a donating player
             app.begin_round(app.game.current_word)
             scene = app.scene
             app.settings.threshold = float("inf")  # no probability reaches it: the round never ends early
