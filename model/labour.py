@@ -288,9 +288,14 @@ def format_money(amount_usd: float | Decimal, locale: str = "en", places: int | 
 
 
 def format_duration(seconds: float, locale: str = "en") -> str:
-    """A duration to the nearest second: "45 s", "2 min 05 s", "1 h 02 min 05 s" ("1 u ..." in nl)."""
+    """A duration to the nearest second: "45 s", "2 min 05 s", "1 h 02 min 05 s" ("1 u ..." in nl).
+    Under 10 s to the tenth ("0.4 s", "0,4 s"): a quick doodle is still work, never "0 s"."""
     language = _language(locale)
-    total = int(_non_negative_decimal(seconds, "seconds").quantize(Decimal(1), ROUND_HALF_UP))
+    exact = _non_negative_decimal(seconds, "seconds")
+    tenths = exact.quantize(Decimal("0.1"), ROUND_HALF_UP)
+    if tenths < 10 and tenths != tenths.to_integral_value():
+        return f"{tenths:f}".replace(".", SEPARATORS[language][1]) + f"{NBSP}s"
+    total = int(exact.quantize(Decimal(1), ROUND_HALF_UP))
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
     if hours:

@@ -121,7 +121,7 @@ def test_the_slip_renders_in_three_languages_without_overflow(rates, size):
     for lang in LANGUAGES:
         for session in (Session(id=1, code="WWW-WWWW", consent=True), Session(None, None, False)):
             sheet = payslip(results, rates, Translations.load(lang), session=session, keep_days=3650,
-                            db_name="kiosk-entrance-hall.db")
+                            db_name="brussels-exhibition-spring-2027-entrance-hall-kiosk-3.db")
             draw_sheet(surface, rect, sheet, text)
             render_png(sheet, text)  # the image "Save as PNG" writes
     assert text.overflows == []

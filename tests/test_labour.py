@@ -239,6 +239,14 @@ def test_formatted_figures_never_break_between_number_and_unit():
     assert all(" " not in format_duration(3725, locale) for locale in LOCALES)
 
 
+@pytest.mark.parametrize("seconds, en, fr", [
+    (0, "0 s", "0 s"), (0.04, "0 s", "0 s"), (0.44, "0.4 s", "0,4 s"), (2.96, "3 s", "3 s"),
+    (9.94, "9.9 s", "9,9 s"), (9.96, "10 s", "10 s"), (45.4, "45 s", "45 s"), (125, "2 min 05 s", "2 min 05 s"),
+])
+def test_short_durations_keep_their_tenths_so_a_quick_doodle_is_not_zero_work(seconds, en, fr):
+    assert [plain(format_duration(seconds, locale)) for locale in ("en", "fr")] == [en, fr]
+
+
 def test_format_money_rounds_half_up_to_the_places_asked():
     assert format_money(Decimal("2.345"), "en", places=2) == "$2.35"
     assert format_money(Decimal("0.125"), "en", places=2) == "$0.13"
