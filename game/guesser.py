@@ -5,7 +5,8 @@ classifies only the newest submission (older ones waiting in line are simply rep
 guess about ink that has since grown) and leaves the answer for the scene to `poll` in its update.
 PyTorch releases the GIL while it computes, so the game loop keeps its 60 frames per second.
 
-Before classifying, the worker thins the drawing (`thin`): one point per `thin_step` of ink length. The network sees a 28x28 raster, so a 2000-point scribble and its 300-point
+Before classifying, the worker thins the drawing (`thin`): one point per `thin_step` of ink length. The
+network sees a 28x28 raster, so a 2000-point scribble and its 300-point
 thinning give the same picture; rasterising the long one would hold the GIL for ~10 ms per guess and
 steal that time from the frames. The stored drawing keeps every point.
 

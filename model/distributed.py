@@ -121,7 +121,8 @@ class Runtime:
         return self.device if dist.get_backend() == "nccl" else torch.device("cpu")
 
     def describe(self) -> str:
-        where = f"{self.device}" + (f" ({torch.cuda.get_device_name(self.device)})" if self.device.type == "cuda" else "")
+        gpu_name = f" ({torch.cuda.get_device_name(self.device)})" if self.device.type == "cuda" else ""
+        where = f"{self.device}{gpu_name}"
         processes = f", {self.world} processes ({dist.get_backend()})" if self.distributed else ""
         return f"{where}, {self.precision}{processes}"
 

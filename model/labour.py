@@ -2,7 +2,8 @@
 
 Playing pennydraw is unpaid data work: every drawing is a training example labelled with its prompt,
 guessed or not (`train.py` learns from all of them), the kind of micro-task platforms pay pennies
-for (Antonio A. Casilli, *En attendant les robots*, Seuil, 2019). This module turns a session (seconds worked, labels produced)
+for (Antonio A. Casilli, *En attendant les robots*, Seuil, 2019). This module turns a session (seconds
+worked, labels produced)
 into a `Ledger` whose every figure carries the key of the `assets/labour_rates.toml` entry it came
 from (or `SESSION` when the game measured it), so a screen can print the source beside each number.
 It also formats figures and a payslip for the game's three locales.

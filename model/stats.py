@@ -4,7 +4,8 @@
 drawing time, the mean number of strokes and the recognised rate. A mean is taken over the drawings
 that carry the quantity: simplified files hold no times, `.npy` bitmaps no strokes and no
 `recognized` flag; "-" where none does. Drawing time is the store's `duration_ms` (for players: the
-round until recognition or time-out) or, in raw files, the last point's time stamp. The store is read with SQL (only consented sessions), files
+round until recognition or time-out) or, in raw files, the last point's time stamp. The store is read with
+SQL (only consented sessions), files
 are streamed one record at a time. `--plot OUT.png` draws the same numbers with matplotlib, which is
 imported only then, so `python -m model` stays quick to start.
 """

@@ -249,7 +249,8 @@ class EpochStream(torch.utils.data.IterableDataset):
 class StreamBatches:
     """The training loop's view of a stream: `images_total`, `steps_per_epoch`, `epoch(epoch, skip, steps)`."""
 
-    def __init__(self, sources: list, settings: StreamSettings, rank: int = 0, world: int = 1, pin_memory: bool = False):
+    def __init__(self, sources: list, settings: StreamSettings, rank: int = 0, world: int = 1,
+                 pin_memory: bool = False):
         self.sources, self.settings, self.rank, self.world = sources, settings, rank, world
         self.pin_memory = pin_memory
         workers = max(1, settings.workers)

@@ -165,7 +165,8 @@ def train(model: net.DoodleNet, data, config: TrainConfig, progress: bool = True
         done_here = 0  # images this run, for the speed
         bar = tqdm(total=steps, initial=skip, desc=f"epoch {epoch}/{config.epochs}", unit="batch",
                    disable=not progress, leave=False)
-        for step, (images, labels) in enumerate(itertools.islice(data.epoch(epoch, skip, steps), steps - skip), skip + 1):
+        batches = itertools.islice(data.epoch(epoch, skip, steps), steps - skip)
+        for step, (images, labels) in enumerate(batches, skip + 1):
             seed = derived_seed(config.seed, runtime.rank, global_step, 2)
             torch.manual_seed(seed)  # dropout
             generator.manual_seed(seed + 1)  # augmentation

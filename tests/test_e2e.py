@@ -1,7 +1,8 @@
 """End to end, as a person plays: the real game in a real X server, driven with a real mouse.
 
 `play.py` runs under Xvfb with the bundled model; xdotool finds its window by its X11 class
-(`pennydraw`), clicks Start, "Donate my drawings" on the participation agreement and "Let's go!", draws a circle with the mouse button held down, waits for
+(`pennydraw`), clicks Start, "Donate my drawings" on the participation agreement and "Let's go!", draws a
+circle with the mouse button held down, waits for
 the verdict, and presses Esc. Then the database must hold that drawing with its timed strokes. The game
 saves a PNG of every new scene (PENNYDRAW_SCREENSHOT_DIR) into test-artifacts/e2e/ for a human to see.
 """
