@@ -233,7 +233,7 @@ def train_on(args, runtime) -> int:
     # 6. save atomically, self-describing: config, categories, data summary, metrics, training settings.
     created = datetime.now(timezone.utc)
     version = created.strftime("%Y%m%d-%H%M%S") + "-" + "+".join(kind_of(s) for s in sources)
-    out = args.out or REPO / "runs" / f"{version}.pt"
+    out = (args.out or REPO / "runs" / f"{version}.pt").resolve()  # absolute: the game reads it from anywhere
     where = {"device": str(runtime.device), "precision": runtime.precision, "processes": runtime.world,
              "stream": vars_of(stream)}
     checkpoint = classify.make_checkpoint(

@@ -95,12 +95,14 @@ class App:
         except ValueError as error:
             raise StartError(str(error)) from error
         if self.classifier is None:
-            from model.classify import load_or_bundled
+            # --model, else the store's active model (the last one `train.py --db` or the kiosk
+            # recorded), else the bundled one; a file that does not load falls back with a warning.
             # One torch thread: the game loop and the voice need the other core.
-            self.classifier, warning = load_or_bundled(self.settings.model, threads=1)
-            if warning:
-                log.warning("%s", warning)
-            self.classifier.predict([[[0, 10, 20], [0, 10, 0]]])  # warm up before the first round
+            from .startup_checks import StartupReport, choose_model
+            report = StartupReport()
+            self.classifier = choose_model(self.store, self.settings.model, report, threads=1)
+            for note in report.notes:
+                log.info("%s", note)
         if self.voice is None:
             self.voice = Voice(self.translations.voice, enabled=not self.settings.mute,
                                rate=self.settings.speech_rate)

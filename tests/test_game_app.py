@@ -94,9 +94,44 @@ def test_a_bad_model_file_falls_back_to_the_bundled_one(tmp_path, store, caplog)
     try:
         with caplog.at_level(logging.WARNING, logger="pennydraw"):
             app.start()
-        assert "using the bundled model instead" in caplog.text and str(bad) in caplog.text
+        assert "falling back to the bundled model" in caplog.text and str(bad) in caplog.text
         assert len(app.classifier.categories) >= 6
         import torch
         assert torch.get_num_threads() == 1
     finally:
         app.close()
+
+
+@pytest.mark.skipif(not BUNDLED.exists(), reason=f"the bundled model {BUNDLED} does not exist yet")
+def test_the_game_plays_with_the_stores_active_model_unless_told_otherwise(tmp_path, caplog):
+    import torch
+
+    from model.classify import Classifier
+    from model.store import Store
+    retrained = tmp_path / "retrained.pt"
+    checkpoint = torch.load(BUNDLED, weights_only=True)
+    torch.save({**checkpoint, "version": "players-1"}, retrained)
+    with Store(tmp_path / "game.db") as store:
+        store.record_model("players-1", str(retrained), 1000, {}, player_examples=40)   # as train.py --db does
+        app = App(Settings(mute=True), store=store, voice=SilentVoice())
+        try:
+            with caplog.at_level(logging.INFO, logger="pennydraw"):
+                app.start()
+            assert app.classifier.version == "players-1" and "active model players-1" in caplog.text
+        finally:
+            app.close()
+        app = App(Settings(mute=True, model=BUNDLED), store=store, voice=SilentVoice())
+        try:
+            app.start()
+            assert app.classifier.version == Classifier.load().version   # --model wins
+        finally:
+            app.close()
+        retrained.unlink()   # the recorded file is gone: the bundled model, with a warning
+        app = App(Settings(mute=True), store=store, voice=SilentVoice())
+        try:
+            with caplog.at_level(logging.WARNING, logger="pennydraw"):
+                app.start()
+            assert app.classifier.version == Classifier.load().version
+            assert "falling back to the bundled model" in caplog.text
+        finally:
+            app.close()
