@@ -132,27 +132,26 @@ def _positive_float(text: str) -> float:
     return value
 
 
-def _positive_int(text: str) -> int:
+def _whole_number(text: str, minimum: int, what: str = "a whole number") -> int:
+    """An argparse value: an int of at least `minimum`, or a one-line error saying what was expected."""
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected at least 1, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"expected at least {minimum}, got {text!r}")
     return value
+
+
+def _positive_int(text: str) -> int:
+    return _whole_number(text, 1)
 
 
 def parse_keep_days(text: str) -> int | None:
     """'30' -> 30, 'forever' -> None (kept until erased); a clear error for anything else."""
     if text.strip().lower() == "forever":
         return None
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number of days or 'forever', got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected at least 1 day (or 'forever'), got {text!r}")
-    return value
+    return _whole_number(text, 1, "a whole number of days or 'forever'")
 
 
 def build_parser() -> argparse.ArgumentParser:

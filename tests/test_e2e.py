@@ -18,38 +18,21 @@ from pathlib import Path
 
 import pytest
 
+from x11 import find_window, game_env, needs_x11, wait_for, xdotool, xvfb
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 BUNDLED_MODEL = REPO_ROOT / "assets" / "model.pt"
 ARTIFACTS = REPO_ROOT / "test-artifacts" / "e2e"
 SIZE = (1280, 800)
-TOOLS = ("Xvfb", "xdotool", "xdpyinfo")
 # The first prompt is made one that a circle cannot be mistaken for, so the round is never ended
 # early by recognition and the whole circle is recorded.
 UNLIKE_A_CIRCLE = ("zigzag", "line", "triangle", "square", "house", "bicycle")
 
 pytestmark = [
-    pytest.mark.skipif(any(shutil.which(tool) is None for tool in TOOLS),
-                       reason="needs Debian's xvfb, xdotool and x11-utils (Xvfb, xdotool, xdpyinfo)"),
+    needs_x11,
     pytest.mark.skipif(not BUNDLED_MODEL.exists(),
                        reason=f"the bundled model {BUNDLED_MODEL} does not exist yet"),
 ]
-
-
-def wait_for(condition, timeout: float, what: str, poll: float = 0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(poll)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-
-
-def free_display() -> int:
-    for number in range(91, 160):
-        if not Path(f"/tmp/.X{number}-lock").exists() and not Path(f"/tmp/.X11-unix/X{number}").exists():
-            return number
-    pytest.skip("no free X display number between :91 and :159")
 
 
 def screen_positions():
@@ -91,23 +74,8 @@ def seed_for_first_prompt(wanted=UNLIKE_A_CIRCLE) -> tuple[int, str]:
 
 @pytest.fixture
 def x_server():
-    number = free_display()
-    server = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", f"{SIZE[0]}x{SIZE[1]}x24",
-                               "-nolisten", "tcp"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    display = f":{number}"
-    try:
-        wait_for(lambda: subprocess.run(["xdpyinfo", "-display", display], capture_output=True).returncode == 0,
-                 15, "Xvfb to accept connections")
+    with xvfb(SIZE) as display:
         yield display
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-
-
-def xdotool(display: str, *args) -> str:
-    result = subprocess.run(["xdotool", *map(str, args)], capture_output=True, text=True, timeout=60,
-                            env={**os.environ, "DISPLAY": display})
-    return result.stdout.strip()
 
 
 def test_a_person_plays_a_round_with_the_mouse(x_server, tmp_path):
@@ -115,10 +83,8 @@ def test_a_person_plays_a_round_with_the_mouse(x_server, tmp_path):
     ARTIFACTS.mkdir(parents=True)
     db = tmp_path / "e2e.db"
     log_path = ARTIFACTS / "game.log"
-    env = {key: value for key, value in os.environ.items() if key != "SDL_VIDEODRIVER"}
     seed, first_prompt = seed_for_first_prompt()
-    env.update(DISPLAY=x_server, SDL_AUDIODRIVER="dummy", PENNYDRAW_SCREENSHOT_DIR=str(ARTIFACTS),
-               PYGAME_HIDE_SUPPORT_PROMPT="1", PENNYDRAW_SEED=str(seed))
+    env = game_env(x_server, ARTIFACTS, PENNYDRAW_SEED=str(seed))
     start, donate, go, centre, side = screen_positions()
     with open(log_path, "w") as log:
         game = subprocess.Popen([sys.executable, str(REPO_ROOT / "play.py"), "--db", str(db), "--mute",
@@ -126,9 +92,7 @@ def test_a_person_plays_a_round_with_the_mouse(x_server, tmp_path):
                                 cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_for(lambda: "first frame" in log_path.read_text(), 120, "the game's first frame")
-        window = wait_for(lambda: xdotool(x_server, "search", "--classname", "pennydraw"), 10,
-                          "a window of class pennydraw").splitlines()[0]
-        xdotool(x_server, "windowfocus", window)
+        window = find_window(x_server)
         shots = lambda pattern: sorted(ARTIFACTS.glob(pattern))  # noqa: E731
         time.sleep(0.5)  # the title ignores taps during its first moments
         xdotool(x_server, "mousemove", "--window", window, *start, "click", "1")

@@ -8,48 +8,34 @@ operator's exit status, and its log file tells the story. Screens go to test-art
 """
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
-from test_e2e import BUNDLED_MODEL, REPO_ROOT, TOOLS, free_display, wait_for
+from x11 import find_window, game_env, needs_x11, wait_for, xdotool, xvfb
 
+REPO_ROOT = Path(__file__).resolve().parents[1]
+BUNDLED_MODEL = REPO_ROOT / "assets" / "model.pt"
 ARTIFACTS = REPO_ROOT / "test-artifacts" / "e2e-kiosk"
 SCREEN = (1024, 768)
 PIN = "2468"
 IDLE_SECONDS = 4
 
 pytestmark = [
-    pytest.mark.skipif(any(shutil.which(tool) is None for tool in TOOLS),
-                       reason="needs Debian's xvfb, xdotool and x11-utils (Xvfb, xdotool, xdpyinfo)"),
+    needs_x11,
     pytest.mark.skipif(not BUNDLED_MODEL.exists(), reason=f"the bundled model {BUNDLED_MODEL} does not exist yet"),
 ]
 
 
 @pytest.fixture
 def screen():
-    number = free_display()
-    server = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", f"{SCREEN[0]}x{SCREEN[1]}x24",
-                               "-nolisten", "tcp"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    display = f":{number}"
-    try:
-        wait_for(lambda: subprocess.run(["xdpyinfo", "-display", display], capture_output=True).returncode == 0,
-                 15, "Xvfb to accept connections")
+    with xvfb(SCREEN) as display:
         yield display
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-
-
-def xdotool(display: str, *args) -> str:
-    result = subprocess.run(["xdotool", *map(str, args)], capture_output=True, text=True, timeout=60,
-                            env={**os.environ, "DISPLAY": display})
-    return result.stdout.strip()
 
 
 def shots(pattern: str) -> list:
@@ -64,9 +50,7 @@ def test_the_kiosk_keeps_visitors_in_resets_when_idle_and_lets_the_operator_out(
     shutil.rmtree(ARTIFACTS, ignore_errors=True)
     ARTIFACTS.mkdir(parents=True)
     log_path, output_path = tmp_path / "kiosk.log", ARTIFACTS / "stderr.txt"
-    env = {key: value for key, value in os.environ.items() if key != "SDL_VIDEODRIVER"}
-    env.update(DISPLAY=screen, SDL_AUDIODRIVER="dummy", PENNYDRAW_SCREENSHOT_DIR=str(ARTIFACTS),
-               PYGAME_HIDE_SUPPORT_PROMPT="1")
+    env = game_env(screen, ARTIFACTS)
     command = [sys.executable, str(REPO_ROOT / "play.py"), "--kiosk", "--db", str(tmp_path / "kiosk.db"),
                "--mute", "--pin", PIN, "--idle-seconds", str(IDLE_SECONDS), "--retrain-every", "0",
                "--log", str(log_path)]
@@ -75,11 +59,9 @@ def test_the_kiosk_keeps_visitors_in_resets_when_idle_and_lets_the_operator_out(
     story = lambda: (log_path.read_text() if log_path.exists() else "") + output_path.read_text()  # noqa: E731
     try:
         wait_for(lambda: log_path.exists() and "kiosk ready" in log_path.read_text(), 120, "the kiosk's first frame")
-        window = wait_for(lambda: xdotool(screen, "search", "--classname", "pennydraw"), 10,
-                          "a window of class pennydraw").splitlines()[0]
+        window = find_window(screen)
         geometry = dict(line.split("=") for line in xdotool(screen, "getwindowgeometry", "--shell", window).split())
         assert (int(geometry["WIDTH"]), int(geometry["HEIGHT"])) == SCREEN, "full screen at the display's size"
-        xdotool(screen, "windowfocus", window)
         wait_for(lambda: shots("*-attract-*.png"), 10, "the attract loop")
 
         # A visitor tries every way out.
