@@ -285,6 +285,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
+    except BrokenPipeError:   # `... | head`: the reader has what it wanted; no traceback, no message
+        sys.stdout = None     # nothing more to flush at exit
+        return EXIT_OK
     except (formats.FormatError, ValueError, OSError, sqlite3.Error, StoreError) as error:
         return _fail(str(error))
 
