@@ -5,11 +5,13 @@ parts in the order people draw them. Coordinates are a unit frame about -1..1 wi
 are degrees with 90 = up. The proportions, part lists and variant weights come from looking at real
 Quick, Draw! doodles (`../shared/quickdraw-sample/`): e.g. most cats are a face with pointed ears and
 whiskers; most circles start at the top and go anticlockwise. Objects are in
-`model/synth_recipes_things.py`, animals in `model/synth_recipes_animals.py`.
+`model/synth_recipes_things.py`, things on the table in `model/synth_recipes_kitchen.py`, animals in
+`model/synth_recipes_animals.py`.
 """
 from __future__ import annotations
 
 from model.synth_recipes_animals import ANIMALS
+from model.synth_recipes_kitchen import KITCHEN
 from model.synth_recipes_things import THINGS
 from model.synth_shapes import (C, I, R, V, any_ring, arc, bumps, curve, dots, eye_pair, ngon, petals, poly,
                                 rays, ring, scribble, spiral, zigzag)
@@ -53,7 +55,15 @@ SHAPES = {
           weight=0.45),
     ],
     "hexagon": [
-        V(ngon(n=6, rot=C(0, 30, 30), split=C(1, 1, 2, 3), jitter=0.04), aspect=0.12),
+        V(ngon(n=6, rot=C(0, 30, 30), split=C(1, 1, 2, 3), jitter=0.04), weight=0.75, aspect=0.12),
+        # Edge by edge: three strokes of two edges each, not quite meeting, one sometimes forgotten.
+        V(poly((1.0, 0.0), (0.5, 0.87), (-0.5, 0.87), p=0.9, shift=0.06),
+          poly((-0.5, 0.87), (-1.0, 0.0), (-0.5, -0.87), p=0.9, shift=0.06),
+          poly((-0.5, -0.87), (0.5, -0.87), (1.0, 0.0), p=0.9, shift=0.06),
+          weight=0.15, aspect=0.15, rotation=15),
+        # One stroke that stops an edge short of closing.
+        V(poly((1.0, 0.0), (0.5, 0.87), (-0.5, 0.87), (-1.0, 0.0), (-0.5, -0.87), (0.5, -0.87), jitter=0.05),
+          weight=0.1, aspect=0.15, rotation=30),
     ],
     "smiley face": [
         V(any_ring(r=(1, R(0.9, 1.1))), C(eye_pair(0.3, 0.3), eye_pair(0.38, 0.25), eye_pair(0.35, 0.38)),
@@ -84,7 +94,10 @@ SHAPES = {
           rays(r0=(0.72, 0.72), r1=(R(0.95, 1.1), R(0.95, 1.1)), n=I(6, 14)),
           eye_pair(0.18, 0.12, 0.04), arc((0, -0.05), (0.3, 0.2), 200, 340), weight=0.15),
         V(any_ring(r=(R(0.45, 0.6), R(0.45, 0.6))),
-          rays(r0=(0.72, 0.72), r1=(R(0.95, 1.1), R(0.95, 1.1)), n=I(6, 16)), weight=0.85),
+          rays(r0=(0.72, 0.72), r1=(R(0.95, 1.1), R(0.95, 1.1)), n=I(6, 16)), weight=0.55),
+        # Rays drawn from the disc's edge, long and uneven.
+        V(any_ring(r=(R(0.4, 0.55), R(0.4, 0.55))),
+          rays(r0=(0.52, 0.52), r1=(R(0.9, 1.1), R(0.9, 1.1)), n=I(6, 14), jitter=0.06), weight=0.3),
     ],
     "moon": [
         V(curve((0.45, 0.9), (-0.1, 0.95), (-0.75, 0.55), (-0.95, 0), (-0.75, -0.55), (-0.1, -0.95),
@@ -97,7 +110,9 @@ SHAPES = {
           arc((R(0.35, 0.7), 0), (R(0.8, 1.0), R(0.8, 1.0)), R(110, 130), R(230, 250)),
           weight=0.15, flip=0.5, rotation=20),
         V(any_ring(r=(1, 1)), arc((0.6, 0.2), (0.7, 0.8), 110, 250, p=0.5),
-          dots((0, 0), (0.6, 0.6), I(2, 5), 0.12, p=0.4), weight=0.1, flip=0.5),
+          C(dots((0, 0), (0.6, 0.6), I(2, 5), 0.12),
+            any_ring((R(-0.4, 0.4), R(-0.4, 0.4)), (R(0.12, 0.25), R(0.12, 0.25)),
+            repeat=(I(1, 4), (R(-0.35, 0.35), R(-0.4, -0.2)), 0.8)), p=0.7), weight=0.15, flip=0.5),
     ],
     "cloud": [
         V(bumps(r=(1, R(0.5, 0.7)), n=I(5, 9), depth=R(0.3, 0.6)), weight=0.55, aspect=0.2),
@@ -109,11 +124,15 @@ SHAPES = {
           weight=0.15, aspect=0.2),
     ],
     "rainbow": [
-        V(arc((0, 0), (1, R(0.65, 1.05)), R(170, 185), R(-5, 10), repeat=(C(1, 2, 2, 3, 3, 4, 5, 6), (0, 0),
+        V(arc((0, 0), (1, R(0.65, 1.05)), R(170, 185), R(-5, 10), repeat=(C(1, 2, 2, 2, 3, 3, 4, 5), (0, 0),
               R(0.68, 0.85)), about=(0, 0),
               jitter=0.02),
           bumps((-0.82, -0.05), (0.28, 0.15), n=4, depth=0.2, p=0.12, mirror="x"),
-          aspect=0.12),
+          weight=0.7, aspect=0.12),
+        # A tall arch, pointed more than round, one to three bands (without a handle: not an umbrella).
+        V(curve((-1, R(-0.5, -0.2)), (-0.75, 0.55), (0, 1), (0.75, 0.55), (1, R(-0.5, -0.2)),
+                repeat=(C(1, 1, 2, 3), (0, -0.15), R(0.7, 0.85)), about=(0, -0.4), jitter=0.03),
+          weight=0.3, aspect=0.2),
     ],
     "mountain": [
         V(poly((-1, -0.7), (R(-0.15, 0.15), 0.8), (1, -0.7), jitter=0.05),
@@ -127,6 +146,10 @@ SHAPES = {
           poly((-1.1, -0.7), (1.1, -0.7), p=0.25), weight=0.12),
         V(curve((-1, -0.7), (-0.6, R(0.2, 0.6)), (-0.2, R(-0.2, 0.1)), (0.3, R(0.4, 0.8)), (1, -0.7), jitter=0.05),
           poly((-1, -0.7), (1, -0.7), p=0.4), weight=0.1),
+        # Rounded hills: a smooth ridge line of two or three humps.
+        V(curve((-1, -0.7), (-0.7, R(0.1, 0.5)), (-0.45, R(0.5, 0.9)), (-0.15, R(0.0, 0.4)), (0.2, R(0.3, 0.8)),
+                (0.6, R(0.0, 0.5)), (1, -0.7), jitter=0.06),
+          poly((-1.1, -0.7), (1.1, -0.7), p=0.3), weight=0.12, aspect=0.3),
         # Overlapping peaks, each its own stroke.
         V(poly((-1, -0.7), (-0.35, R(0.5, 0.9)), (0.3, -0.7), jitter=0.05),
           poly((0.0, -0.1), (0.45, R(0.2, 0.6)), (1, -0.7), jitter=0.05),
@@ -136,11 +159,11 @@ SHAPES = {
         # A cloud of leaves on a narrow trunk (the usual tree), sometimes a plain ball, shaded or not.
         V(C(bumps((0, R(0.3, 0.45)), (R(0.55, 0.85), R(0.5, 0.7)), n=I(4, 9), depth=R(0.15, 0.4)),
             any_ring((0, R(0.3, 0.45)), (R(0.55, 0.8), R(0.5, 0.7))), weights=(0.8, 0.2)),
-          C(poly((R(-0.2, -0.07), R(-0.25, -0.1)), (R(-0.2, -0.07), -1), mirror="x", jitter=0.03),
-            poly((-0.13, -0.15), (-0.13, -0.85), (R(-0.35, -0.25), -1), mirror="x", jitter=0.03),
+          C(poly((R(-0.25, -0.09), R(-0.25, -0.1)), (R(-0.25, -0.09), -1), mirror="x", jitter=0.03),
+            poly((-0.15, -0.15), (-0.15, -0.85), (R(-0.4, -0.28), -1), mirror="x", jitter=0.03),
             weights=(0.6, 0.4)),
           C(poly((-0.05, -0.1), (-0.3, 0.25)), poly((-0.08, -0.1), (0, 0.2), (0.1, -0.1)),
-            poly((0, -0.15), (0, 0.25), (-0.3, 0.45)), p=0.3),
+            poly((0, -0.15), (0, 0.25), (-0.3, 0.45)), poly((-0.1, -0.15), (-0.35, 0.3), mirror="x"), p=0.4),
           C(scribble((0, 0.38), (0.55, 0.45), n=I(8, 18), angle=C(0, 40, 90, 140)),
             spiral((0, 0.38), 0.05, 0.45, R(1.5, 3)), weights=(0.7, 0.3), p=0.12),
           poly((-0.14, -1), (0.14, -1), p=0.15), poly((-0.7, -1), (0.7, -1), p=0.15), weight=0.5),
@@ -196,6 +219,6 @@ _ORDER = ("circle", "square", "triangle", "star", "line", "zigzag", "diamond", "
           "car", "snowman", "cake", "eyeglasses", "hat", "wine glass", "moustache", "cookie", "sock",
           "coffee cup", "teapot")
 
-_ALL = {**SHAPES, **THINGS, **ANIMALS}
+_ALL = {**SHAPES, **THINGS, **KITCHEN, **ANIMALS}
 # Every category the generator knows, in the order of assets/categories.txt.
 RECIPES = {name: _ALL[name] for name in _ORDER}

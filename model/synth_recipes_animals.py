@@ -2,9 +2,10 @@
 
 Same conventions as `model/synth_recipes.py` (unit frame about -1..1, y up, angles in degrees with
 90 = up, parts in drawing order). From real Quick, Draw! doodles: a cat is mostly a round face with
-two pointed ears and whiskers sticking out of it; a dog is as often a side view on four stick legs
-(long snout, floppy or pointed ears, a tail up) as a face with floppy ears; a bird is mostly a side
-view (round body, a head with a beak, a wing, a tail, two stick legs), seldom a flying "v".
+two pointed ears and whiskers sticking out of it; a dog is as often a side view (a long, low body on
+four short legs, a tail up) as a face whose long floppy ears hang down its sides, often drawn in one
+outline with the head; a bird is mostly a side view (round body, a head with a beak, a wing, a tail,
+two stick legs), sometimes perched upright with the head on top of the body, now and then a flying "v".
 """
 from __future__ import annotations
 
@@ -61,7 +62,27 @@ ANIMALS = {
           C(ring((0, -0.25), (0.16, 0.1)), dots((0, -0.25), (0.01, 0.01), 1, 0.13)),
           poly((0, -0.35), (0, -0.55), p=0.6),
           arc((0, -0.4), (0.3, 0.2), 200, 340, p=0.6), curve((-0.1, -0.6), (0, -0.85), (0.1, -0.6), p=0.2),
-          weight=0.35),
+          weight=0.2),
+        # Head and long floppy ears in one outline (the usual dog face): from the crown down the left
+        # ear, round the chin, up and round the right ear; then eyes, a big nose, a mouth.
+        V(curve((0, 0.85), (-0.45, 0.8), (-0.8, 0.65), (-1.05, 0.2), (-1.05, R(-0.5, -0.25)), (-0.85, R(-0.6, -0.4)),
+                (-0.68, -0.2), (-0.62, 0.25), (-0.6, -0.3), (-0.35, -0.75), (0, -0.85), (0.35, -0.75), (0.6, -0.3),
+                (0.62, 0.25), (0.68, -0.2), (0.85, R(-0.6, -0.4)), (1.05, R(-0.5, -0.25)), (1.05, 0.2), (0.8, 0.65),
+                (0.45, 0.8), (0, 0.85), jitter=0.05),
+          eye_pair(0.28, 0.2, 0.08),
+          C(dots((0, -0.3), (0.01, 0.01), 1, R(0.1, 0.16)), ring((0, -0.3), (0.17, 0.11)),
+            any_ring((0, -0.3), (0.2, 0.13))),
+          C(curve((-0.3, -0.55), (-0.15, -0.62), (0, -0.42), (0.15, -0.62), (0.3, -0.55)),
+            arc((0, -0.45), (0.28, 0.18), 200, 340), p=0.7),
+          C(curve((-0.1, -0.6), (0, -0.8), (0.1, -0.6)), p=0.15),
+          weight=0.25, aspect=0.15),
+        # Head first, then each ear as a long loop hanging off its side.
+        V(any_ring(r=(R(0.6, 0.75), R(0.8, 0.95))),
+          curve((-0.45, 0.75), (-0.95, 0.6), (-1.1, -0.1), (-0.95, -0.55), (-0.75, -0.4), (-0.6, 0.3), mirror="x",
+                jitter=0.05),
+          eye_pair(0.25, 0.2, 0.08), dots((0, -0.35), (0.01, 0.01), 1, R(0.1, 0.15)),
+          C(poly((0, -0.45), (0, -0.6)), arc((0, -0.55), (0.25, 0.15), 200, 340), p=0.6),
+          weight=0.12, aspect=0.15),
         V(curve((-0.55, 0.15), (-0.75, 0.45), (-0.65, 0.75), (-0.35, 0.7), (-0.1, 0.75), (R(0.15, 0.3), 0.6),
                 (0.2, 0.35), (0.0, 0.25), (-0.3, 0.2), (-0.25, 0.05), (0.7, 0.05), (0.95, 0.4), jitter=0.04),
           curve((0.85, 0.05), (0.8, -0.15), (0.75, -0.3), (0.75, -0.7), (0.6, -0.7), (0.55, -0.3), (-0.25, -0.3),
@@ -78,7 +99,15 @@ ANIMALS = {
           poly((0.35, -0.3), (0.35, R(-0.95, -0.7)), p=0.8), poly((0.6, -0.3), (0.6, R(-0.95, -0.7))),
           C(curve((0.8, 0.0), (0.95, 0.3), (1.05, 0.55)), poly((0.8, 0.0), (1.1, 0.2)), p=0.9),
           dots((-0.8, 0.4), (0.02, 0.02), 1, 0.05, p=0.5), dots((-1.15, 0.3), (0.01, 0.01), 1, 0.05, p=0.3),
-          weight=0.45, flip=0.5),
+          weight=0.35, flip=0.5, aspect=0.2),
+        # A long low dog in one outline: snout, ear, back, tail up, then legs as narrow loops, belly.
+        V(curve((-1.2, 0.35), (-1.15, 0.55), (-0.85, 0.75), (-0.6, 0.6), (-0.5, 0.25), (0.7, 0.25),
+                (R(0.95, 1.1), R(0.6, 0.8)),
+                (0.8, 0.2), (0.75, -0.45), (0.6, -0.45), (0.55, -0.1), (0.35, -0.1), (0.3, -0.45), (0.15, -0.45),
+                (0.1, -0.1), (-0.25, -0.1), (-0.3, -0.45), (-0.45, -0.45), (-0.5, -0.1), (-0.65, -0.1),
+                (-0.75, -0.45), (-0.9, -0.45), (-0.8, 0.15), (-1.2, 0.35), jitter=0.05),
+          C(curve((-0.8, 0.72), (-0.95, 0.5), (-0.9, 0.3)), poly((-0.8, 0.7), (-0.7, 0.95), (-0.62, 0.62)), p=0.7),
+          dots((-0.85, 0.5), (0.02, 0.02), 1, 0.05, p=0.6), weight=0.15, flip=0.5, aspect=0.2),
     ],
     "bird": [
         # Side view in one stroke: head, beak, back, tail, belly.
@@ -88,7 +117,14 @@ ANIMALS = {
           C(poly((-0.7, 0.55), (-1.05, 0.45), (-0.72, 0.35), jitter=0.03),
             poly((-0.7, 0.55), (-1.05, 0.45), (-0.72, 0.35), (-0.95, 0.45), jitter=0.03)),
           dots((-0.52, 0.5), (0.02, 0.02), 1, 0.05, p=0.7), _BIRD_WING, _BIRD_LEGS, _BIRD_LEGS_2,
-          weight=0.4, flip=0.5),
+          weight=0.2, flip=0.5),
+        # Side view in one stroke with a round head raised over the chest and the tail cocked up.
+        V(curve((-0.75, 0.55), (-0.6, 0.75), (-0.38, 0.68), (-0.25, 0.4), (0.2, 0.2), (R(0.95, 1.15), R(0.3, 0.55)),
+                (0.85, 0.1), (0.5, -0.3), (0.0, -0.45), (-0.4, -0.2), (-0.62, 0.2), (-0.75, 0.4), jitter=0.04),
+          C(poly((-0.73, 0.56), (-1.05, 0.47), (-0.74, 0.4), jitter=0.03),
+            poly((-0.73, 0.5), (-1.0, 0.48), jitter=0.03)),
+          dots((-0.52, 0.55), (0.02, 0.02), 1, 0.05, p=0.8), _BIRD_WING, _BIRD_LEGS, _BIRD_LEGS_2,
+          weight=0.25, flip=0.5),
         # Round body and round head, drawn separately.
         V(any_ring((0.05, -0.1), (R(0.55, 0.7), R(0.4, 0.5))), any_ring((-0.6, 0.35), (0.3, 0.3)),
           poly((-0.85, 0.45), (-1.15, 0.33), (-0.87, 0.25), jitter=0.03),
@@ -96,6 +132,17 @@ ANIMALS = {
           C(poly((0.6, 0.0), (1.05, 0.25), (0.95, -0.15), (0.65, -0.25)),
             rays((0.6, -0.05), (0.05, 0.05), (0.45, 0.45), n=3, a0=-10, a1=40), p=0.6),
           _BIRD_LEGS, _BIRD_LEGS_2, weight=0.3, flip=0.5),
+        # Perched upright: a round head on top of an egg-shaped body, a beak, legs underneath.
+        V(any_ring((0.05, 0.5), (R(0.3, 0.4), R(0.3, 0.38))),
+          C(any_ring((0.1, -0.25), (R(0.4, 0.5), R(0.45, 0.6))),
+            curve((-0.2, 0.25), (-0.4, -0.1), (-0.25, -0.6), (0.3, -0.65), (0.6, -0.3), (0.45, 0.1), (0.3, 0.25))),
+          C(poly((-0.28, 0.58), (-0.6, 0.48), (-0.28, 0.4)),
+            poly((-0.28, 0.58), (-0.6, 0.5), (-0.28, 0.42), (-0.55, 0.5))),
+          dots((-0.08, 0.58), (0.02, 0.02), 1, 0.05, p=0.7),
+          C(curve((0.05, -0.05), (0.35, -0.2), (0.4, -0.45)), arc((0.2, -0.25), (0.22, 0.3), 120, 300), p=0.5),
+          C(poly((0.5, -0.5), (0.85, -0.85), (0.65, -0.55)), poly((0.45, -0.55), (0.8, -0.8)), p=0.5),
+          poly((-0.05, -0.7), (-0.1, -1.0), (-0.25, -1.05)), poly((0.25, -0.7), (0.22, -1.0), (0.07, -1.05), p=0.8),
+          weight=0.22, flip=0.5, aspect=0.15),
         # Flying, wings up.
         V(curve((-0.8, 0.1), (-0.4, 0.3), (0.3, 0.25), (1.0, 0.4), (0.7, 0.0), (0.3, -0.25), (-0.4, -0.25),
                 (-0.8, 0.1), jitter=0.04),
@@ -104,6 +151,6 @@ ANIMALS = {
           poly((-0.1, -0.2), (0.2, -0.8), (0.3, -0.2), p=0.5, jitter=0.06), weight=0.15, flip=0.5),
         V(curve((-1, -0.1), (-0.5, 0.35), (0, 0), (0.5, 0.35), (1, -0.1)),
           curve((-1, -0.1), (-0.5, 0.35), (0, 0), (0.5, 0.35), (1, -0.1), repeat=(I(1, 3), (0.3, -0.9), 0.6),
-                p=0.3), weight=0.07, aspect=0.2),
+                p=0.3), weight=0.12, aspect=0.2),
     ],
 }
