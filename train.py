@@ -1,6 +1,6 @@
 """Train, fine-tune or evaluate pennydraw's doodle classifier. Reads top to bottom.
 
-    python train.py --synthetic 3000 --out assets/model.pt          # the bundled model, from scratch
+    python train.py --synthetic 2500 --out assets/model.pt          # the bundled model, from scratch
     python train.py --db data/pennydraw.db --synthetic 300 --init bundled --out runs/players.pt
     python train.py --eval-only --checkpoint assets/model.pt --quickdraw ../shared/quickdraw-sample
     python train.py --quickdraw ~/quickdraw --stream --resume runs/big.state --out runs/big.pt
