@@ -25,7 +25,7 @@ ASSETS = ROOT / "assets"
 class Settings:
     # SQLite file of every drawing; its folder is created when missing.
     db: Path = ROOT / "data" / "pennydraw.db"
-    # Classifier checkpoint; None means the bundled assets/model.pt. A bad file falls back to it.
+    # Classifier checkpoint; None means the store's active model, else the bundled assets/model.pt.
     model: Path | None = None
     # Language of all text, category names and the voice: en, fr or nl.
     lang: str = "en"
@@ -163,8 +163,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="SQLite file that keeps every drawing "
                              "(default data/pennydraw.db in the repository)")
     parser.add_argument("--model", type=Path, default=None,
-                        help="classifier checkpoint (default: the bundled assets/model.pt; "
-                             "a bad file falls back to it with a log line)")
+                        help="classifier checkpoint (default: the database's active model, recorded by "
+                             "train.py --db or the kiosk, else the bundled assets/model.pt; a bad file falls "
+                             "back to the bundled one with a log line)")
     parser.add_argument("--lang", choices=LANGUAGES, default=defaults.lang,
                         help="language of text, prompts and voice (default en)")
     parser.add_argument("--mute", action="store_true", help="no spoken guesses")
