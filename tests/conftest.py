@@ -26,3 +26,19 @@ def sample_dir() -> Path:
     if not SAMPLE_DIR.is_dir():
         pytest.skip(f"the Quick, Draw! sample is not at {SAMPLE_DIR}")
     return SAMPLE_DIR
+
+
+# The drawing store, as sqlite-utils' own tests do it: one in memory for the quick tests, a real file
+# (in a folder that does not exist yet) where the file itself matters.
+@pytest.fixture
+def memory_store():
+    from model.store import Store
+    with Store(":memory:") as store:
+        yield store
+
+
+@pytest.fixture
+def file_store(tmp_path):
+    from model.store import Store
+    with Store(tmp_path / "nested" / "dir" / "pennydraw.db") as store:
+        yield store

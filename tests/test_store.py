@@ -1,173 +1,21 @@
-"""Tests for model/store.py: real SQLite files in tmp dirs, plus an in-memory store for the quick ones."""
+"""Tests for model/store.py: saving and reading drawings, consent, crashes, erasure, import, models.
+Real SQLite files in tmp dirs, plus an in-memory store for the quick ones (opening: test_store_open.py)."""
 
-import inspect
-import json
 import os
 import re
 import signal
-import sqlite3
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import pytest
-from sqlite_utils import Database
-
 import numpy as np
+import pytest
 
 from model import store as store_module
 from model import store_codec
-from model.store import DEFAULT_DB_PATH, MIGRATIONS, Session, Store, StoreError
-
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = ROOT.parent / "shared" / "quickdraw-sample"
-CODE_PATTERN = re.compile(r"[2-9A-HJKMNP-Z]{3}-[2-9A-HJKMNP-Z]{4}")
-
-# Two timed strokes as the game records them (canvas pixels, ms since the first point).
-CAT = [[[10, 20, 30], [40, 50, 40], [0, 16, 33]], [[25, 26], [60, 61], [400, 420]]]
-GUESSES = [(200, [("cat", 0.61), ("dog", 0.2)]), (420, [("cat", 0.93)])]
-
-
-@pytest.fixture
-def memory_store():
-    with Store(":memory:") as store:
-        yield store
-
-
-@pytest.fixture
-def file_store(tmp_path):
-    with Store(tmp_path / "nested" / "dir" / "pennydraw.db") as store:
-        yield store
-
-
-def save(store, session, word="cat", drawing=CAT, recognized=True, guessed_at_ms=420, duration_ms=1500,
-         guesses=GUESSES):
-    return store.save_drawing(session, word, drawing, recognized, guessed_at_ms, duration_ms, guesses)
-
-
-def row_counts(store):
-    return {table: store.db[table].count for table in ("sessions", "drawings", "guesses", "models")}
-
-
-def google_record(key_id, word="cat", drawing=((0, 255), (10, 0)), timestamp="2017-03-21 16:12:14.28939 UTC"):
-    return {"word": word, "countrycode": "FR", "timestamp": timestamp, "recognized": True,
-            "key_id": key_id, "drawing": [[list(drawing[0]), list(drawing[1])]]}
-
-
-def sample_records(name):
-    path = SAMPLE / name
-    if not path.exists():
-        pytest.skip(f"Quick, Draw! sample not found at {path}")
-    return [json.loads(line) for line in path.read_text().splitlines()]
-
-
-# ---- opening ---------------------------------------------------------------------------------
-
-def test_default_path_is_data_dir_of_repository():
-    assert DEFAULT_DB_PATH == ROOT / "data" / "pennydraw.db"
-    assert inspect.signature(Store).parameters["path"].default == DEFAULT_DB_PATH
-
-
-def test_file_store_creates_parent_and_sets_pragmas(tmp_path, file_store):
-    assert file_store.path == tmp_path / "nested" / "dir" / "pennydraw.db"
-    assert file_store.path.is_file()
-    pragma = lambda name: file_store.db.execute(f"PRAGMA {name}").fetchone()[0]  # noqa: E731
-    assert pragma("journal_mode") == "wal"
-    assert pragma("foreign_keys") == 1
-    assert pragma("synchronous") == 1  # NORMAL
-    assert {"sessions", "drawings", "guesses", "models", "erasures"} <= set(file_store.db.table_names())
-    assert [m.name for m in MIGRATIONS.applied(file_store.db)] == ["m001_drawings", "m002_models", "m003_erasures"]
-    indexed = {tuple(index.columns) for index in file_store.db["drawings"].indexes}
-    assert {("key",), ("word", "id"), ("session_id",), ("created_at",)} <= indexed
-    cascades = {fk.other_table: fk.on_delete for fk in file_store.db["drawings"].foreign_keys}
-    assert cascades == {"sessions": "CASCADE"}
-
-
-def test_reopening_keeps_data_and_runs_no_migration_twice(tmp_path):
-    path = tmp_path / "p.db"
-    with Store(str(path)) as store:
-        drawing_id = save(store, store.start_session())
-    with Store(path) as store:
-        assert [d["id"] for d in store.drawings()] == [drawing_id]
-        assert store.db["_sqlite_migrations"].count == 3
-
-
-def test_migration_upgrades_a_database_made_by_the_first_migration(tmp_path):
-    path = tmp_path / "old.db"
-    old = Database(path)
-    MIGRATIONS.apply(old, stop_before="m002_models")
-    old.execute("INSERT INTO sessions (code, started_at, locale, consent, source) "
-                "VALUES ('ABC-DEFG', '2024-01-01T00:00:00.000+00:00', 'de', 1, 'game')")
-    old.execute("INSERT INTO drawings (key, session_id, word, drawing, recognized, duration_ms, created_at) "
-                "VALUES ('k1', 1, 'cat', '[[[1,2],[3,4]]]', 1, 700, '2024-01-01T00:00:01.000+00:00')")
-    assert "models" not in old.table_names()
-    old.close()
-    with Store(path) as store:
-        assert [m.name for m in MIGRATIONS.applied(store.db)] == ["m001_drawings", "m002_models", "m003_erasures"]
-        assert [d["drawing"] for d in store.drawings()] == [[[[1, 2], [3, 4]]]]
-        store.record_model("v1", "m.pt", 10, {"accuracy": 0.5})
-        assert store.active_model()["version"] == "v1"
-        assert store.forget("abc-defg") == 1
-
-
-def test_database_from_a_newer_pennydraw_is_refused(tmp_path):
-    path = tmp_path / "new.db"
-    Store(path).close()
-    db = Database(path)
-    db["_sqlite_migrations"].insert({"migration_set": "pennydraw", "name": "m999_future", "applied_at": "x"})
-    db.close()
-    with pytest.raises(StoreError, match="newer pennydraw"):
-        Store(path)
-
-
-def test_file_that_is_not_sqlite_is_refused_and_left_untouched(tmp_path):
-    path = tmp_path / "notes.db"
-    content = b"my shopping list, not a database\n" * 200
-    path.write_bytes(content)
-    with pytest.raises(StoreError, match=re.escape(str(path))):
-        Store(path)
-    assert path.read_bytes() == content
-    assert not Path(f"{path}-wal").exists()
-
-
-def test_sqlite_file_of_another_program_is_refused_and_left_untouched(tmp_path):
-    path = tmp_path / "other.db"
-    with sqlite3.connect(path) as conn:
-        conn.execute("CREATE TABLE notes (text TEXT)")
-        conn.execute("INSERT INTO notes VALUES ('keep me')")
-    conn.close()
-    before = path.read_bytes()
-    with pytest.raises(StoreError, match="other program"):
-        Store(path)
-    assert path.read_bytes() == before
-
-
-def test_damaged_database_gives_a_clear_error(tmp_path):
-    path = tmp_path / "damaged.db"
-    with Store(path) as store:
-        session = store.start_session()
-        for _ in range(20):
-            save(store, session)
-    data = bytearray(path.read_bytes())
-    data[8192:] = b"\x5a" * (len(data) - 8192)  # everything after the first two pages
-    path.write_bytes(bytes(data))
-    try:
-        with Store(path) as store:
-            problems = store.integrity_check()
-    except StoreError as error:
-        assert str(path) in str(error)
-    else:
-        assert problems != "ok"
-    assert path.read_bytes() == bytes(data)
-
-
-def test_directory_or_impossible_path_gives_store_error(tmp_path):
-    with pytest.raises(StoreError, match="directory"):
-        Store(tmp_path)
-    (tmp_path / "a_file").write_text("x")
-    with pytest.raises(StoreError, match="a_file"):
-        Store(tmp_path / "a_file" / "p.db")
+from model.store import Session, Store, StoreError
+from store_fixtures import CAT, CODE_PATTERN, GUESSES, ROOT, google_record, row_counts, sample_records, save
 
 
 # ---- the game ----------------------------------------------------------------------------------
