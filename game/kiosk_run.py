@@ -116,6 +116,10 @@ def kiosk_main(settings) -> int:
                                games=kiosk.games_started, finished=kiosk.games_finished,
                                abandoned=kiosk.games_abandoned))
         return 0 if stop.reason else (kiosk.exit_code or 0)
+    except Exception:
+        # Logged here: the `finally` below closes the log file before Python's excepthook could.
+        log.critical("the kiosk crashed", exc_info=True)
+        raise
     finally:
         for closing in (learning, visitors, app, store):
             if closing is not None:

@@ -18,6 +18,9 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+import os
+import shutil
 import subprocess
 import sys
 import time
@@ -45,6 +48,9 @@ class LearningConfig:
     tolerance: float = 0.0
     # A retraining still running after this many seconds is stopped (and tried again later).
     timeout: float = 4 * 3600.0
+    # Free disk space a retraining must leave beside its snapshot (a copy of the database, twice to
+    # be safe); with less it is put off, so visitors' drawings never meet a disk it filled.
+    spare_bytes: int = 100 * 1024 * 1024
 
 
 def decide(current_top1: float | None, new_top1: float | None, tolerance: float = 0.0) -> tuple[bool, str]:
@@ -54,6 +60,12 @@ def decide(current_top1: float | None, new_top1: float | None, tolerance: float 
     if new_top1 + 1e-12 >= current_top1 - tolerance:
         return True, f"held-out top-1 {current_top1:.3f} -> {new_top1:.3f}: not worse"
     return False, f"held-out top-1 {current_top1:.3f} -> {new_top1:.3f}: worse, kept the current model"
+
+
+def _count(value) -> int:
+    """A drawing count read from a file or the models table; anything else counts as 0."""
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    return int(value) if ok else 0
 
 
 @dataclass
@@ -93,9 +105,12 @@ class OnSiteLearning:
         self.process: subprocess.Popen | None = None
         self.started_at = 0.0
         self.result_file: Path | None = None
-        self.baseline = self._recorded_baseline()
         self.ready: list[Outcome] = []            # accepted, waiting for the next pause between games
+        self._sweep_scratch()
         self._collect_leftovers()
+        # After the leftovers: a job that finished while the kiosk was down counts, recorded or waiting,
+        # so a restart does not retrain at once on drawings that job already covered.
+        self.baseline = max([self._recorded_baseline(), *(_count(o.data.get("collected")) for o in self.ready)])
 
     # --- bookkeeping from earlier runs --------------------------------------------------------
     def _recorded(self) -> list[dict]:
@@ -107,7 +122,17 @@ class OnSiteLearning:
 
     def _recorded_baseline(self) -> int:
         counts = [m["metrics"].get("collected_drawings") for m in self._recorded() if isinstance(m["metrics"], dict)]
-        return max((int(c) for c in counts if isinstance(c, (int, float))), default=0)
+        return max((_count(c) for c in counts), default=0)
+
+    def _sweep_scratch(self) -> None:
+        """Remove the snapshots of jobs that never cleaned up (SIGKILL, power cut, timeout): each is a
+        full copy of the database. Called only when no job of this kiosk runs."""
+        if not self.models_dir.is_dir():
+            return
+        for scratch in self.models_dir.glob("retrain-*"):
+            if scratch.is_dir():
+                shutil.rmtree(scratch, ignore_errors=True)
+                log.info("removed the leftover retraining snapshot %s", scratch)
 
     def _collect_leftovers(self) -> None:
         """Outcomes a killed kiosk never recorded: rejected ones are recorded, accepted ones wait."""
@@ -122,7 +147,10 @@ class OnSiteLearning:
     @staticmethod
     def _read(file: Path) -> Outcome | None:
         try:
-            return Outcome(file, json.loads(file.read_text(encoding="utf-8")))
+            data = json.loads(file.read_text(encoding="utf-8"))
+            if not isinstance(data, dict):   # every later step reads it as one: a crash loop otherwise
+                raise ValueError(f"a JSON object was expected, not {type(data).__name__}")
+            return Outcome(file, data)
         except (OSError, ValueError) as error:
             log.warning("cannot read the retraining outcome %s: %s", file, error)
             return None
@@ -133,22 +161,30 @@ class OnSiteLearning:
         return self.process is not None
 
     def due(self, collected: int) -> bool:
-        return self.every > 0 and not self.running and collected - self.baseline >= self.every
+        # Not while an accepted model waits for its swap: the job would start from the model it replaces.
+        return self.every > 0 and not self.running and not self.ready and collected - self.baseline >= self.every
 
     def maybe_start(self, collected: int) -> bool:
         """Start a retraining if `collected` drawings make one due; True if one was started."""
         if not self.due(collected):
             return False
         self.models_dir.mkdir(parents=True, exist_ok=True)
+        if not self._room_for_a_job():
+            self.baseline = collected      # tried again after `every` more drawings, not after every game
+            return False
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        self.result_file = self.models_dir / f"onsite-{stamp}.json"
+        from .retrain_job import unused_path   # (retrain_job imports this module)
+        # A fresh name even when the clock repeats a stamp: an old outcome under it would be taken for
+        # this job's, and an old model swapped back in.
+        self.result_file = unused_path(self.models_dir / f"onsite-{stamp}.json")
         c = self.config
         command = [self.python, "-m", "game.retrain_job", "--db", str(self.db_path),
                    "--init", str(self.current_path) if self.current_path else "bundled",
                    "--out-dir", str(self.models_dir), "--result", str(self.result_file),
                    "--collected", str(collected), "--holdout-percent", str(c.holdout_percent),
                    "--min-held-out", str(c.min_held_out), "--synthetic", str(c.synthetic),
-                   "--tolerance", str(c.tolerance)] + (["--epochs", str(c.epochs)] if c.epochs else [])
+                   "--tolerance", str(c.tolerance), "--parent-pid", str(os.getpid())] + (
+                      ["--epochs", str(c.epochs)] if c.epochs else [])
         with open(self.models_dir / "retrain.log", "ab") as output:
             self.process = subprocess.Popen(command, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=output,
                                             stderr=subprocess.STDOUT, close_fds=True)
@@ -157,6 +193,17 @@ class OnSiteLearning:
         log.info("retraining started pid=%d collected=%d (every %d drawings)", self.process.pid, collected,
                  self.every)
         return True
+
+    def _room_for_a_job(self) -> bool:
+        try:
+            needed = 2 * self.db_path.stat().st_size + self.config.spare_bytes
+            free = shutil.disk_usage(self.models_dir).free
+        except OSError:
+            return True                    # cannot tell: the job itself reports a full disk
+        if free < needed:
+            log.warning("retraining put off: %d MB free on the disk of %s, %d MB needed", free >> 20,
+                        self.models_dir, needed >> 20)
+        return free >= needed
 
     def poll(self) -> Outcome | None:
         """An accepted model waiting for a pause between games, if any (cheap: call every frame)."""
@@ -168,6 +215,7 @@ class OnSiteLearning:
                 code = self.process.wait()
             if code is not None:
                 self.process = None
+                self._sweep_scratch()
                 outcome = self._read(self.result_file) if self.result_file.exists() else None
                 if outcome is None:
                     log.error("retraining ended with exit code %s and no outcome; see %s", code,

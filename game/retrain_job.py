@@ -6,7 +6,8 @@
 Steps, each safe to interrupt (the kiosk may be killed at any moment; nothing here touches the live
 database except to read it):
 1. Priority: `nice 19` and Linux's SCHED_IDLE (runs only when the game leaves a core idle); the
-   process dies with the kiosk (PR_SET_PDEATHSIG), and so does the training it starts.
+   process dies with the kiosk (PR_SET_PDEATHSIG, and `--parent-pid` for a kiosk that died before
+   that was armed), and so does the training it starts.
 2. A consistent snapshot of the live database (SQLite's backup API, which works while the game
    writes), from which the *held-out* drawings are removed. A drawing is held out for ever, by a hash
    of its stable key (`is_held_out`), so no on-site model has ever trained on a drawing it is judged on.
@@ -93,6 +94,16 @@ def summary(metrics: dict) -> dict:
             "early": early.get("median") if isinstance(early, dict) else early}
 
 
+def unused_path(path: Path) -> Path:
+    """`path`, or `path` with -2, -3, ... before its suffix if that exists. A kiosk without a clock
+    battery or network can repeat a time stamp, and the file it would overwrite may be the active model."""
+    candidate, number = path, 1
+    while candidate.exists():
+        number += 1
+        candidate = path.with_name(f"{path.stem}-{number}{path.suffix}")
+    return candidate
+
+
 def write_json(path: Path, data: dict) -> None:
     temp = path.with_name(f".{path.name}.tmp")
     temp.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
@@ -103,7 +114,7 @@ def run(args) -> dict:
     """Snapshot, train, evaluate, decide; returns the outcome (also written to `args.result`)."""
     started = time.monotonic()
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
-    out = args.out_dir / f"onsite-{stamp}.pt"
+    out = unused_path(args.out_dir / f"onsite-{stamp}.pt")
     outcome = {"created_at": stamp, "collected": args.collected, "accepted": False, "version": None,
                "path": None, "init": args.init}
     with tempfile.TemporaryDirectory(prefix="retrain-", dir=args.out_dir) as scratch:
@@ -162,13 +173,18 @@ def parse_args(argv):
     p.add_argument("--synthetic", type=int, default=0)
     p.add_argument("--epochs", type=int)
     p.add_argument("--tolerance", type=float, default=0.0)
+    p.add_argument("--parent-pid", type=int, help="the kiosk's pid: the job stops at once if it is gone")
     return p.parse_args(argv)
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    print(f"retraining pid {os.getpid()} at priority: {lowest_priority()}", flush=True)
     die_with_parent()
+    if args.parent_pid is not None and os.getppid() != args.parent_pid:
+        # The kiosk died before PDEATHSIG was armed: nothing would read the outcome or stop this job.
+        print(f"the kiosk (pid {args.parent_pid}) is gone: no retraining", file=sys.stderr, flush=True)
+        return 1
+    print(f"retraining pid {os.getpid()} at priority: {lowest_priority()}", flush=True)
     args.out_dir.mkdir(parents=True, exist_ok=True)
     result = args.result or args.out_dir / f"outcome-{datetime.now(timezone.utc):%Y%m%d-%H%M%S}.json"
     try:

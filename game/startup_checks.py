@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -45,7 +46,12 @@ def side_files(path: Path) -> list[Path]:
 def quarantine(path: Path, now: datetime | None = None) -> Path:
     """Move a damaged database and its WAL/SHM aside, e.g. to pennydraw.db.damaged-20250101-120000."""
     stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
-    target = path.with_name(f"{path.name}.damaged-{stamp}")
+    target, number = path.with_name(f"{path.name}.damaged-{stamp}"), 1
+    # A kiosk without a clock battery or network may boot at the same time twice: rename() would
+    # silently overwrite the database moved aside last time, so the name gets a number instead.
+    while any(existing.exists() for existing in side_files(target)):
+        number += 1
+        target = path.with_name(f"{path.name}.damaged-{stamp}-{number}")
     for source in side_files(path):
         if source.exists():
             source.rename(target.with_name(target.name + source.name[len(path.name):]))
@@ -71,8 +77,13 @@ def check_database(path: str | Path, report: StartupReport) -> None:
             if problems != "ok":
                 log.warning("database %s failed its integrity check (%s); rebuilding its indexes",
                             path, problems.splitlines()[0][:200])
-                store.db.execute("REINDEX")
-                problems = store.integrity_check()
+                try:
+                    store.db.execute("REINDEX")
+                    problems = store.integrity_check()
+                except sqlite3.DatabaseError as error:   # damage in the tables themselves, not an index
+                    if not _looks_damaged(error):
+                        raise StoreError(f"cannot rebuild the indexes of {path}: {error}") from error
+                    problems = f"REINDEX failed: {error}"
                 if problems == "ok":
                     report.database = "reindexed"
                     report.notes.append(f"database {path}: indexes rebuilt, integrity ok")
@@ -81,6 +92,8 @@ def check_database(path: str | Path, report: StartupReport) -> None:
         if not _looks_damaged(error):
             raise  # locked, newer pennydraw, someone else's database: not ours to move away
         problems = str(error)
+    except UnicodeDecodeError as error:   # SQLite's message quotes a garbled schema: page 1 is damaged
+        problems = f"{path}: damaged schema ({error})"
     if problems == "ok":
         report.notes.append(f"database {path}: integrity ok")
         return

@@ -55,6 +55,34 @@ def test_held_out_drawings_are_a_stable_tenth():
     assert not any(is_held_out(key, 0) for key in keys[:100])
 
 
+def test_a_repeated_clock_time_never_overwrites_an_earlier_checkpoint(tmp_path):
+    from game.retrain_job import unused_path
+    wanted = tmp_path / "onsite-19700101-000042.pt"          # booted without a clock battery, twice
+    assert unused_path(wanted) == wanted
+    wanted.write_bytes(b"the active model")
+    (tmp_path / "onsite-19700101-000042-2.pt").write_bytes(b"an earlier retraining")
+    assert unused_path(wanted) == tmp_path / "onsite-19700101-000042-3.pt"
+
+
+def test_a_job_is_never_credited_with_an_older_outcome_under_the_same_clock_time(tmp_path, store, monkeypatch,
+                                                                                 caplog):
+    import types
+
+    import game.learning
+    old = tmp_path / "models" / "old.pt"
+    old.parent.mkdir()
+    shutil.copy(BUNDLED_PATH, old)
+    outcome_file(tmp_path / "models", "19700101-000042", True, old, "v-old", collected=300)
+    learning = OnSiteLearning(store, tmp_path / "kiosk.db", every=300, current_path=None, python="/bin/true")
+    learning.activate(learning.poll())                      # v-old was swapped in and recorded long ago
+    frozen = types.SimpleNamespace(strftime=lambda fmt: "19700101-000042", monotonic=time.monotonic)
+    monkeypatch.setattr(game.learning, "time", frozen)      # the clock came back to that second
+    assert learning.maybe_start(600)
+    learning.process.wait()                                 # and this job dies without an outcome
+    assert learning.poll() is None and "no outcome" in caplog.text
+    assert [m["version"] for m in store.models()] == ["v-old"]
+
+
 def test_the_snapshot_leaves_out_held_out_drawings_and_the_live_database_alone(tmp_path, store):
     fill(store, per_category=20)
     before = (tmp_path / "kiosk.db").stat().st_mtime_ns, store.count_drawings()
@@ -82,6 +110,19 @@ def test_retraining_starts_after_every_n_new_drawings(tmp_path, store, caplog):
     assert not OnSiteLearning(store, tmp_path / "kiosk.db", every=0, current_path=None).due(10 ** 6)
 
 
+def test_no_retraining_starts_on_a_disk_its_snapshot_would_fill(tmp_path, store, monkeypatch, caplog):
+    import game.learning
+    learning = OnSiteLearning(store, tmp_path / "kiosk.db", every=100, current_path=None, python="/bin/true")
+    nearly_full = shutil.disk_usage(tmp_path)._replace(free=50 * 1024 * 1024)
+    monkeypatch.setattr(game.learning.shutil, "disk_usage", lambda path: nearly_full)
+    assert not learning.maybe_start(100) and not learning.running
+    assert "retraining put off: 50 MB free" in caplog.text
+    assert not learning.maybe_start(150)                    # not retried after every game
+    monkeypatch.undo()
+    assert learning.maybe_start(200)
+    learning.close()
+
+
 def test_outcomes_left_by_a_killed_kiosk_are_recorded_at_the_next_start(tmp_path, store):
     models = tmp_path / "models"
     worse, better = models / "worse.pt", models / "better.pt"
@@ -106,6 +147,36 @@ def test_outcomes_left_by_a_killed_kiosk_are_recorded_at_the_next_start(tmp_path
     # The next start neither records them twice nor retrains before 300 more drawings.
     again = OnSiteLearning(store, tmp_path / "kiosk.db", every=300, current_path=better)
     assert again.poll() is None and again.baseline == 600 and not again.due(899) and again.due(900)
+
+
+def test_a_restart_does_not_retrain_at_once_on_drawings_a_finished_job_covered(tmp_path, store):
+    better = tmp_path / "models" / "better.pt"
+    better.parent.mkdir()
+    shutil.copy(BUNDLED_PATH, better)
+    outcome_file(tmp_path / "models", "1", True, better, "v-better", collected=600)   # finished, kiosk down
+    learning = OnSiteLearning(store, tmp_path / "kiosk.db", every=300, current_path=None, python="/bin/true")
+    assert learning.baseline == 600 and not learning.maybe_start(650) and not learning.running
+    assert not learning.maybe_start(900)                    # the waiting model first: it is what to build on
+    assert learning.activate(learning.poll()) is not None and learning.maybe_start(900)
+    assert learning.process.args[learning.process.args.index("--init") + 1] == str(better)
+    learning.close()
+
+
+def test_leftover_snapshots_and_odd_outcome_files_are_cleaned_up_not_fatal(tmp_path, store, caplog):
+    models = tmp_path / "models"
+    scratch = models / "retrain-abc123"                     # a job killed by a power cut left its snapshot
+    scratch.mkdir(parents=True)
+    (scratch / "kiosk.db").write_bytes(b"\0" * 4096)
+    (models / "onsite-odd.json").write_text("[1, 2]")      # valid JSON, but not an outcome
+    (models / "onsite-nan.json").write_text('{"accepted": false, "version": "v", "collected": NaN}')
+    learning = OnSiteLearning(store, tmp_path / "kiosk.db", every=300, current_path=None, python="/bin/true")
+    assert not scratch.exists() and learning.baseline == 0 and learning.poll() is None
+    assert "onsite-odd.json" in caplog.text
+    scratch.mkdir()                                        # and after a job ends (e.g. stopped for time)
+    assert learning.maybe_start(300)
+    learning.process.wait()
+    learning.poll()
+    assert not scratch.exists()
 
 
 def test_an_unloadable_accepted_model_is_recorded_and_not_used(tmp_path, store):
@@ -141,6 +212,19 @@ def test_the_kiosk_swaps_a_model_in_between_games_only(tmp_path, store):
         assert store.active_model()["version"] == "v-better" and kiosk.app.scene.name == "attract"
     finally:
         app.close()
+
+
+def test_a_job_whose_kiosk_is_already_gone_stops_at_once(tmp_path):
+    import subprocess
+    import sys
+
+    from game.retrain_job import ROOT
+    out = tmp_path / "models"
+    gone = subprocess.run([sys.executable, "-m", "game.retrain_job", "--db", str(tmp_path / "kiosk.db"),
+                           "--init", "bundled", "--out-dir", str(out), "--parent-pid", str(2 ** 31 - 1)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert gone.returncode == 1 and "is gone: no retraining" in gone.stderr, gone.stderr
+    assert not out.exists()                                  # no snapshot, no outcome, no training
 
 
 def test_a_real_retraining_in_the_background(tmp_path, store):

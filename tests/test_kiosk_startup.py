@@ -60,11 +60,33 @@ def test_an_index_out_of_step_with_its_table_is_rebuilt_in_place(tmp_path, caplo
         assert store.integrity_check() == "ok" and store.count_drawings() == 50
 
 
-@pytest.mark.parametrize("damage", ["pages", "not a database"])
+def damage_table_pages(path):
+    """Scribble over the cells of the table pages in the second half of the file: REINDEX fails too."""
+    size = path.stat().st_size
+    with open(path, "r+b") as handle:
+        for page in range(size // 2 // 4096 * 4096, size, 4096):
+            handle.seek(page + 100)
+            handle.write(b"\xff" * 64)
+
+
+def garble_schema_name(path, table="drawings"):
+    """Bytes that are not UTF-8 in a table's name in sqlite_master: SQLite's error message quotes them."""
+    data = path.read_bytes()
+    offset = data.index(f"table{table}{table}".encode()) + len("table")
+    with open(path, "r+b") as handle:
+        handle.seek(offset)
+        handle.write(b"\x9a\x9a")
+
+
+@pytest.mark.parametrize("damage", ["pages", "table pages", "schema name", "not a database"])
 def test_a_damaged_database_is_moved_aside_and_a_new_one_started(tmp_path, caplog, damage):
     db = filled_store(tmp_path / "kiosk.db", drawings=300)
     if damage == "pages":
         corrupt(db, offset=8192, length=20000)
+    elif damage == "table pages":      # an index rebuild cannot help: it must not crash the start either
+        damage_table_pages(db)
+    elif damage == "schema name":
+        garble_schema_name(db)
     else:
         db.write_bytes(b"this is not an SQLite file at all" * 100)
     original = db.read_bytes()
@@ -76,6 +98,21 @@ def test_a_damaged_database_is_moved_aside_and_a_new_one_started(tmp_path, caplo
     assert "damaged" in caplog.text and ".recover" in caplog.text
     with Store(db) as store:                                   # the kiosk can start on a fresh file
         assert store.integrity_check() == "ok"
+
+
+def test_a_second_damaged_database_at_the_same_clock_time_keeps_the_first(tmp_path):
+    from datetime import datetime
+
+    from game.startup_checks import quarantine
+    db, boot = tmp_path / "kiosk.db", datetime(1970, 1, 1, 0, 0, 30)   # no clock battery, no network
+    moved = []
+    for content in (b"first damaged file", b"second damaged file"):
+        db.write_bytes(content)
+        db.with_name("kiosk.db-wal").write_bytes(content + b" wal")
+        moved.append(quarantine(db, now=boot))
+    assert moved[0] != moved[1] and not db.exists()
+    assert [path.read_bytes() for path in moved] == [b"first damaged file", b"second damaged file"]
+    assert moved[1].with_name(moved[1].name + "-wal").read_bytes() == b"second damaged file wal"
 
 
 def test_a_database_of_a_newer_pennydraw_is_not_moved(tmp_path):
@@ -124,6 +161,25 @@ def test_the_log_rotates_and_never_grows_without_bound(tmp_path):
     assert files == ["kiosk.log", "kiosk.log.1", "kiosk.log.2"]
     assert all(p.stat().st_size <= 2200 for p in path.parent.iterdir())
     assert "game finished number=199 note='a b'" in path.read_text()
+
+
+def test_a_crash_at_start_leaves_its_traceback_in_the_kiosk_log(tmp_path, monkeypatch):
+    import game.kiosk_run
+    from game.settings import settings_from_args
+
+    for name in ("SDL_NO_SIGNAL_HANDLERS", "SDL_VIDEO_MINIMIZE_ON_FOCUS_LOSS"):
+        monkeypatch.setenv(name, os.environ.get(name, ""))   # kiosk_main sets them; undone after the test
+
+    def broken_disk_check(path, report):
+        raise RuntimeError("an unforeseen bug")
+    monkeypatch.setattr(game.kiosk_run, "check_disk", broken_disk_check)
+    log_path = tmp_path / "kiosk.log"
+    settings = settings_from_args(["--kiosk", "--db", str(tmp_path / "kiosk.db"), "--log", str(log_path),
+                                   "--mute", "--retrain-every", "0"])
+    with pytest.raises(RuntimeError):
+        game.kiosk_run.kiosk_main(settings)
+    text = log_path.read_text()
+    assert "the kiosk crashed" in text and "RuntimeError: an unforeseen bug" in text
 
 
 def test_the_kiosk_process_ignores_ctrl_c_and_stops_cleanly_on_sigterm(tmp_path):
