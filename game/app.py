@@ -203,8 +203,16 @@ class App:
 
     def start_session(self, consent: bool):
         """A new player session in the store, with the answer of the consent screen. Without consent
-        the session lives in memory only and nothing of the game is ever written."""
-        return self.store.start_session(locale=self.translations.lang, consent=consent) if self.store else None
+        the session lives in memory only and nothing of the game is ever written. A store that cannot
+        write (a full disk, a read-only file) does not stop the game: it is played without storing."""
+        if self.store is None:
+            return None
+        from model.store import StoreError
+        try:
+            return self.store.start_session(locale=self.translations.lang, consent=consent)
+        except StoreError as error:
+            log.error("cannot store this game (%s): it is played without storing anything", error)
+            return self.store.start_session(locale=self.translations.lang, consent=False)
 
     def new_game(self) -> None:
         """Start and Play again: the participation agreement comes first, before any drawing."""

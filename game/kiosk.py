@@ -83,6 +83,12 @@ def is_escape_key(event: pygame.event.Event) -> bool:
     return bool(mod & (pygame.KMOD_CTRL | pygame.KMOD_META)) and key in (pygame.K_c, pygame.K_q, pygame.K_w)
 
 
+def is_hover(event: pygame.event.Event) -> bool:
+    """A mouse moving with no button held: a jittering mouse or a noisy touch panel, not a visitor;
+    it must not keep the last visitor's screens up."""
+    return event.type == pygame.MOUSEMOTION and not any(getattr(event, "buttons", ()))
+
+
 def is_operator_chord(event: pygame.event.Event) -> bool:
     key, *mods = OPERATOR_CHORD
     return (event.type == pygame.KEYDOWN and getattr(event, "key", None) == key
@@ -158,7 +164,7 @@ class Kiosk:
         """The events a visitor may give the game this frame; runs the kiosk's clocks too."""
         kept = []
         for event in events:
-            if event.type in INPUT_EVENTS:
+            if event.type in INPUT_EVENTS and not is_hover(event):
                 self.idle = 0.0
             if event.type in QUIT_EVENTS:
                 self.ignored_quits += 1

@@ -85,6 +85,29 @@ def test_donating_stores_the_session_with_its_code_and_every_round(db):
             app.close()
 
 
+def test_a_store_that_cannot_write_lets_a_donating_player_play_without_storing(db, monkeypatch, caplog):
+    from model.store import StoreError
+    with Store(db) as store:
+        app = make_app(store=store, rounds=1, seconds=0.5)
+        real_start = store.start_session
+
+        def full_disk(locale="en", consent=True, kiosk=None):
+            if consent:   # what Store raises when SQLite reports SQLITE_FULL (tested in test_store.py)
+                raise StoreError(f"{db}: database or disk is full")
+            return real_start(locale=locale, consent=consent, kiosk=kiosk)
+
+        monkeypatch.setattr(store, "start_session", full_disk)
+        try:
+            before = snapshot(db)
+            start_game(app, consent=True)
+            assert app.scene.name == "drawing" and app.game.session.consent is False
+            draw_stroke(app, circle_points(app.scene.canvas.rect, 10))
+            finish_round(app)
+            assert "played without storing" in caplog.text and snapshot(db) == before
+        finally:
+            app.close()
+
+
 def test_declining_writes_nothing_at_all(db):
     holder = {}
     with Store(db) as store:

@@ -106,7 +106,7 @@ def test_short_citation_keeps_one_author_and_everything_after():
 
 def sheet_rect(size) -> pygame.Rect:
     """Where the pay slip scene puts the sheet in a window of `size` (the scene's own layout)."""
-    scene = PayslipScene(SimpleNamespace(show_game_over=None, show_taught=None))
+    scene = PayslipScene(SimpleNamespace(show_game_over=None, show_taught=None, settings=SimpleNamespace(kiosk=False)))
     scene.ensure_layout(size)
     return scene.sheet_rect
 
@@ -161,6 +161,29 @@ def test_the_scene_saves_the_slip_as_png_and_says_where(tmp_path):
         settle(app)
         app.step(click(app.scene.payslip_button.rect.center), 1 / 60)
         assert app.scene is scene
+    finally:
+        app.close()
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (800, 1280)])
+def test_a_kiosk_slip_has_no_save_button_and_asks_for_a_photo(tmp_path, size):
+    folder = tmp_path / "slips"
+    app = make_app(rounds=1, seconds=0.5, payslip_dir=folder, kiosk=True, size=size)
+    try:
+        play_one_game(app)
+        scene = app.scene
+        assert scene.save_button not in scene.buttons
+        assert scene.status() == "To keep your pay slip, take a photo of it."
+        for lang in LANGUAGES:
+            app.set_language(lang)
+            scene.draw(app.screen)
+        assert app.text.overflows == []
+        settle(app)
+        for x in range(0, size[0], 40):            # taps everywhere but on the way out
+            for y in range(0, size[1], 40):
+                if not any(button.rect.collidepoint(x, y) for button in scene.buttons):
+                    app.step(click((x, y)), 1 / 60)
+        assert app.scene is scene and not folder.exists()
     finally:
         app.close()
 

@@ -10,7 +10,7 @@ import pytest
 
 from game.kiosk import HOLD_SECONDS, OPERATOR_EXIT_CODE, Kiosk
 from game.scenes.attract import pick_drawing
-from game.scenes.pinpad import LOCK_SECONDS, MAX_TRIES, TIMEOUT
+from game.scenes.pinpad import LOCK_SECONDS, MAX_LOCK_SECONDS, MAX_TRIES, TIMEOUT, PinLock
 from game_fixtures import (answer_consent, circle_points, click, draw_stroke, finger,
                            finish_round, make_app, mouse_down, mouse_up, next_round, point_count, settle, steps)
 from model.store import Store
@@ -152,6 +152,18 @@ def test_idle_reset_waits_for_the_verdict_and_input_keeps_a_game_alive(kiosk_app
     assert app.scene.name == "attract"
 
 
+def test_a_jittering_mouse_does_not_keep_a_walked_away_visitors_game_up(kiosk_app):
+    from game_fixtures import mouse_move
+    app, kiosk = kiosk_app
+    app.settings.idle_seconds = 2.0
+    start_from_attract(app)
+    assert app.scene.name == "prompt"
+    x, y = app.window_size[0] // 2, app.window_size[1] // 2
+    for step in range(12):                 # 3 s of a mouse twitching by itself, no button held
+        app.step([mouse_move((x + step % 2, y), pressed=False)], 0.25)
+    assert app.scene.name == "attract" and app.game is None
+
+
 def test_operator_exit_with_the_chord_and_the_pin(kiosk_app, caplog):
     app, kiosk = kiosk_app
     app.step([key(pygame.K_o, pygame.KMOD_LCTRL | pygame.KMOD_LSHIFT)], 1 / 60)
@@ -205,6 +217,18 @@ def test_the_pin_pad_locks_after_wrong_pins_and_times_out_to_the_attract_loop(ki
         app.step([key(getattr(pygame, f"K_{digit}"))], 1 / 60)
     app.step([key(pygame.K_RETURN)], 1 / 60)
     assert not app.running                 # once the lock is over, the right PIN works
+
+
+def test_each_lock_of_the_pin_pad_lasts_twice_the_last_up_to_an_hour():
+    lock = PinLock()
+    lengths = []
+    for _ in range(10):
+        for _ in range(MAX_TRIES):
+            lock.fail()
+        lengths.append(lock.locked_for)
+        lock.tick(lock.locked_for)
+    assert lengths[:3] == [LOCK_SECONDS, 2 * LOCK_SECONDS, 4 * LOCK_SECONDS]
+    assert lengths[-1] == MAX_LOCK_SECONDS and all(b >= a for a, b in zip(lengths, lengths[1:]))
 
 
 def test_without_a_pin_there_is_no_operator_exit(store, caplog, tmp_path):

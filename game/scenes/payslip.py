@@ -53,7 +53,10 @@ class PayslipScene(Scene):
         self.back_button = Button("", app.show_game_over)
         self.save_button = Button("", self.save)
         self.taught_button = Button("", app.show_taught, style="accent")
-        self.buttons = [self.taught_button, self.save_button, self.back_button]
+        # A kiosk visitor could not take the file away, and the folder would fill with erasure codes:
+        # the kiosk says to take a photo instead.
+        self.can_save = not app.settings.kiosk
+        self.buttons = [self.taught_button] + ([self.save_button] if self.can_save else []) + [self.back_button]
         self.saved: Path | None = None
         self.error: str | None = None
         self._sheet_key = None
@@ -85,6 +88,8 @@ class PayslipScene(Scene):
 
     def status(self) -> str:
         """Where the PNG went (or will go), or why it could not be saved."""
+        if not self.can_save:
+            return self.t("save_photo")
         if self.error is not None:
             return self.t("save_failed", error=self.error)
         if self.saved is not None:
@@ -110,8 +115,8 @@ class PayslipScene(Scene):
             for index, button in enumerate((self.taught_button, self.save_button)):
                 button.rect = pygame.Rect(column.left, column.top + px(30) + index * (button_h + px(22)),
                                           column.width, button_h)
-            self.status_rect = pygame.Rect(column.left, self.save_button.rect.bottom + px(18), column.width,
-                                           px(150))
+            below = self.save_button if self.can_save else self.taught_button
+            self.status_rect = pygame.Rect(column.left, below.rect.bottom + px(18), column.width, px(150))
             self.back_button.rect = pygame.Rect(column.left, column.bottom - button_h, column.width, button_h)
         else:  # sheet on top, a row of buttons and the status line below
             button_h = px(84)
@@ -123,8 +128,11 @@ class PayslipScene(Scene):
             self.status_rect.top = self.sheet_rect.bottom + px(16)
             gap = px(14)
             button_w = (width - 2 * margin - 2 * gap) // 3
-            for index, button in enumerate((self.back_button, self.save_button, self.taught_button)):
-                button.rect = pygame.Rect(margin + index * (button_w + gap), buttons_top, button_w, button_h)
+            row = (self.back_button, self.save_button, self.taught_button) if self.can_save else \
+                (self.back_button, None, self.taught_button)
+            for index, button in enumerate(row):
+                if button is not None:
+                    button.rect = pygame.Rect(margin + index * (button_w + gap), buttons_top, button_w, button_h)
 
     def draw_static(self, surface: pygame.Surface) -> None:
         surface.fill(theme.BACKGROUND)

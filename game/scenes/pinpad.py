@@ -19,6 +19,7 @@ from .base import Scene
 
 MAX_TRIES = 3
 LOCK_SECONDS = 60.0
+MAX_LOCK_SECONDS = 3600.0
 TIMEOUT = 30.0
 MAX_DIGITS = 12
 KEY_DIGITS = {**{getattr(pygame, f"K_{n}"): str(n) for n in range(10)},
@@ -30,11 +31,15 @@ class PinLock:
     """Wrong tries and the lock-out that follows them; its owner calls `tick` every frame."""
     tries: int = 0
     locked_for: float = 0.0        # seconds left before the pad takes PINs again
+    lockouts: int = 0              # locks so far: each one lasts twice the last (up to MAX_LOCK_SECONDS)
 
     def fail(self) -> None:
         self.tries += 1
         if self.tries >= MAX_TRIES:
-            self.locked_for, self.tries = LOCK_SECONDS, 0
+            # Doubling: a 4-digit PIN guessed by a patient visitor at 3 tries a minute would fall in a
+            # day; doubling up to an hour stretches that to years, and the operator loses a minute.
+            self.locked_for = min(LOCK_SECONDS * 2 ** self.lockouts, MAX_LOCK_SECONDS)
+            self.tries, self.lockouts = 0, self.lockouts + 1
 
     def tick(self, dt: float) -> None:
         self.locked_for = max(0.0, self.locked_for - dt)
