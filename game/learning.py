@@ -166,6 +166,9 @@ class OnSiteLearning:
 
     def maybe_start(self, collected: int) -> bool:
         """Start a retraining if `collected` drawings make one due; True if one was started."""
+        # Erasures (`forget`, `--keep-days`) lower the count: new drawings count from there, or the
+        # count might never climb `every` past the old baseline again and learning would stop.
+        self.baseline = min(self.baseline, collected)
         if not self.due(collected):
             return False
         self.models_dir.mkdir(parents=True, exist_ok=True)

@@ -110,6 +110,17 @@ def test_retraining_starts_after_every_n_new_drawings(tmp_path, store, caplog):
     assert not OnSiteLearning(store, tmp_path / "kiosk.db", every=0, current_path=None).due(10 ** 6)
 
 
+def test_erased_drawings_do_not_stop_learning_for_good(tmp_path, store):
+    learning = OnSiteLearning(store, tmp_path / "kiosk.db", every=100, current_path=None, python="/bin/true")
+    assert learning.maybe_start(1000)
+    learning.process.wait()
+    learning.poll()
+    assert not learning.maybe_start(400)      # a purge erased 600 drawings: nothing new yet
+    assert not learning.maybe_start(499)
+    assert learning.maybe_start(500)          # 100 new ones since the purge
+    learning.close()
+
+
 def test_no_retraining_starts_on_a_disk_its_snapshot_would_fill(tmp_path, store, monkeypatch, caplog):
     import game.learning
     learning = OnSiteLearning(store, tmp_path / "kiosk.db", every=100, current_path=None, python="/bin/true")
