@@ -113,8 +113,9 @@ def run(seconds: float, classifier, size, guessing: bool) -> dict:
 
 
 def percentile(values, q: float) -> float:
+    """The q-th percentile (nearest rank) of `values`; NaN when there are none. bench_kiosk uses it too."""
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))] if ordered else float("nan")
 
 
 def main(argv=None) -> int:

@@ -34,6 +34,7 @@ if str(ROOT) not in sys.path:
 
 import pygame  # noqa: E402
 
+from bench_frames import percentile  # noqa: E402  (bench/ is the script's folder, first on sys.path)
 from game.app import App  # noqa: E402
 from game.autoplay import AutoplaySpec, Visitors  # noqa: E402
 from game.kiosk import Kiosk  # noqa: E402
@@ -48,11 +49,6 @@ RSS_GOAL_MB = 50.0
 def rss_mb() -> float:
     with open("/proc/self/statm") as handle:
         return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2 ** 20
-
-
-def percentile(values, q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))] if ordered else float("nan")
 
 
 def kiosk_app(db: Path, classifier, **settings) -> tuple[App, Kiosk]:

@@ -128,8 +128,7 @@ class PayslipScene(Scene):
             self.status_rect.top = self.sheet_rect.bottom + px(16)
             gap = px(14)
             button_w = (width - 2 * margin - 2 * gap) // 3
-            row = (self.back_button, self.save_button, self.taught_button) if self.can_save else \
-                (self.back_button, None, self.taught_button)
+            row = (self.back_button, self.save_button if self.can_save else None, self.taught_button)
             for index, button in enumerate(row):
                 if button is not None:
                     button.rect = pygame.Rect(margin + index * (button_w + gap), buttons_top, button_w, button_h)
