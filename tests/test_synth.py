@@ -1,4 +1,4 @@
-"""Tests of the procedural doodle generator (model/synth.py and its recipe vocabulary)."""
+"""Tests of the procedural doodle generator (model/synth/engine.py and its recipe vocabulary)."""
 from __future__ import annotations
 
 import itertools
@@ -9,8 +9,8 @@ import pytest
 from model import synth
 from model.categories import load_categories
 from model.strokes import as_arrays, ink_length, rasterize
-from model.synth_geometry import catmull_rom
-from model.synth_shapes import C, I, R, arc, ngon, pick_part, poly, resolve, sample_part, scribble
+from model.synth.geometry import catmull_rom
+from model.synth.shapes import C, I, R, arc, ngon, pick_part, poly, resolve, sample_part, scribble
 
 CATEGORIES = load_categories()
 

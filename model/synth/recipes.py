@@ -5,15 +5,15 @@ parts in the order people draw them. Coordinates are a unit frame about -1..1 wi
 are degrees with 90 = up. The proportions, part lists and variant weights come from looking at real
 Quick, Draw! doodles (`../shared/quickdraw-sample/`): e.g. most cats are a face with pointed ears and
 whiskers; most circles start at the top and go anticlockwise. Objects are in
-`model/synth_recipes_things.py`, things on the table in `model/synth_recipes_kitchen.py`, animals in
-`model/synth_recipes_animals.py`.
+`model/synth/recipes_things.py`, things on the table in `model/synth/recipes_kitchen.py`, animals in
+`model/synth/recipes_animals.py`.
 """
 from __future__ import annotations
 
-from model.synth_recipes_animals import ANIMALS
-from model.synth_recipes_kitchen import KITCHEN
-from model.synth_recipes_things import THINGS
-from model.synth_shapes import (C, I, R, V, any_ring, arc, bumps, curve, dots, eye_pair, ngon, petals, poly,
+from model.synth.recipes_animals import ANIMALS
+from model.synth.recipes_kitchen import KITCHEN
+from model.synth.recipes_things import THINGS
+from model.synth.shapes import (C, I, R, V, any_ring, arc, bumps, curve, dots, eye_pair, ngon, petals, poly,
                                 rays, ring, scribble, spiral, zigzag)
 
 

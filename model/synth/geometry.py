@@ -2,7 +2,7 @@
 
 Every function here takes the random generator, the part's noise level `sigma` (std of the noise on
 corners, control points and radii, in the unit frame) and the part's resolved parameters (see the
-constructors in `model/synth_shapes.py`), and returns a list of float arrays (n, 2) in the unit frame,
+constructors in `model/synth/shapes.py`), and returns a list of float arrays (n, 2) in the unit frame,
 y up, angles in degrees with 90 = up. `GEOMETRY` maps each part kind to its function.
 """
 from __future__ import annotations

@@ -1,11 +1,11 @@
 """The vocabulary of doodle recipes: random values, parts, variants, and the geometry of each primitive.
 
-A recipe (see `model/synth_recipes.py`) is plain data built from the small constructors below:
+A recipe (see `model/synth/recipes.py`) is plain data built from the small constructors below:
 `arc`, `poly`, `curve`, `ngon`, `rays`, `dots`, `zigzag`, `bumps`, `spiral`, `scribble`, ..., grouped into a
 `Variant`. Any number in a part may be a random value: `R(lo, hi)` (uniform float), `I(lo, hi)`
 (uniform int, inclusive) or `C(a, b, ...)` (one of). `sample_part` turns a part into strokes in the
 recipe's unit frame (about -1..1, **y up**, angles in degrees with 90 = up) with the primitives'
-geometry (`model/synth_geometry.py`); `model/synth.py` then places them on the canvas and adds the
+geometry (`model/synth/geometry.py`); `model/synth/engine.py` then places them on the canvas and adds the
 hand (wobble, timing).
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model.synth_geometry import GEOMETRY
+from model.synth.geometry import GEOMETRY
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,10 @@
-"""The seeded procedural doodle generator: recipes as data (`model/synth_recipes.py`) plus one engine.
+"""The seeded procedural doodle generator: recipes as data (`model/synth/recipes.py`) plus one engine.
 
 The bundled classifier is trained only on these synthetic doodles, so they imitate how people draw in
 Quick, Draw!: for every category a few *variants* (a cat's face, a whole cat), each a list of *parts*
 drawn in the usual order (outline first, details after) with optional parts left out. The engine:
 
-1. picks a variant and samples its parts (`model/synth_shapes.py`) in a unit frame, y up;
+1. picks a variant and samples its parts (`model/synth/shapes.py`) in a unit frame, y up;
 2. places the drawing on a 256 px canvas with a random size, position, stretch, shear and rotation;
 3. re-samples every stroke in time, as a hand moves: an ease-in/ease-out speed of 200-800 px/s, a
    point every 15-30 ms, pen-up pauses of 100-400 ms between strokes;
@@ -22,8 +22,8 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-from model.synth_recipes import RECIPES
-from model.synth_shapes import Variant, pick_part, sample_part
+from model.synth.recipes import RECIPES
+from model.synth.shapes import Variant, pick_part, sample_part
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,13 @@
 """Doodle recipes, part 4: the table: cake, wine glass, cookie, coffee cup, teapot.
 
-Same conventions as `model/synth_recipes.py` (unit frame about -1..1, y up, angles in degrees with
+Same conventions as `model/synth/recipes.py` (unit frame about -1..1, y up, angles in degrees with
 90 = up, parts in drawing order). From real Quick, Draw! doodles: a teapot is a body with a spout on
 one side, a handle on the other and a lid; birthday cakes are about as tall as wide, with candles and
 teardrop flames; cookie chips (five or more) are spread over the whole cookie.
 """
 from __future__ import annotations
 
-from model.synth_shapes import C, I, R, V, any_ring, arc, bumps, curve, dots, poly, ring, wave
+from model.synth.shapes import C, I, R, V, any_ring, arc, bumps, curve, dots, poly, ring, wave
 
 KITCHEN = {
     "cake": [

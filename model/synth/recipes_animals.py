@@ -1,6 +1,6 @@
 """Doodle recipes, part 3: animals (fish, cat, dog, bird).
 
-Same conventions as `model/synth_recipes.py` (unit frame about -1..1, y up, angles in degrees with
+Same conventions as `model/synth/recipes.py` (unit frame about -1..1, y up, angles in degrees with
 90 = up, parts in drawing order). From real Quick, Draw! doodles: a cat is mostly a round face with
 two pointed ears and whiskers sticking out of it; a dog is as often a side view (a long, low body on
 four short legs, a tail up) as a face whose long floppy ears hang down its sides, often drawn in one
@@ -9,7 +9,7 @@ two stick legs), sometimes perched upright with the head on top of the body, now
 """
 from __future__ import annotations
 
-from model.synth_shapes import C, I, R, V, any_ring, arc, curve, dots, eye_pair, ngon, poly, rays, ring
+from model.synth.shapes import C, I, R, V, any_ring, arc, curve, dots, eye_pair, ngon, poly, rays, ring
 
 # Two stick legs under a bird's body, sometimes with little forked feet.
 _BIRD_LEGS = C(poly((-0.05, -0.45), (-0.1, -0.9), mirror="", jitter=0.03),

@@ -1,13 +1,13 @@
 """Doodle recipes, part 2: fruit, buildings, vehicles and everyday objects.
 
-Same conventions as `model/synth_recipes.py` (unit frame about -1..1, y up, angles in degrees with
+Same conventions as `model/synth/recipes.py` (unit frame about -1..1, y up, angles in degrees with
 90 = up, parts in drawing order). Shapes and proportions follow real Quick, Draw! doodles: an apple
 nearly always has a stem and often a leaf; hats are top hats, caps, bowlers and cowboy hats; an
 airplane is mostly a top view with swept wings.
 """
 from __future__ import annotations
 
-from model.synth_shapes import C, I, R, V, any_ring, arc, curve, dots, eye_pair, ngon, poly, rays, ring, scribble, wave
+from model.synth.shapes import C, I, R, V, any_ring, arc, curve, dots, eye_pair, ngon, poly, rays, ring, scribble, wave
 
 THINGS = {
     "apple": [
