@@ -352,7 +352,8 @@ def folder_bytes(directory: Path) -> int:
     """Total size of the Quick, Draw! files in `directory` (0 when it is not a folder: reading says why)."""
     if not directory.is_dir():
         return 0
-    return sum(p.stat().st_size for p in directory.iterdir() if p.suffix.lower() in (".ndjson", ".jsonl", ".bin", ".npz", ".npy"))
+    from model.quickdraw.formats import SUFFIXES
+    return sum(p.stat().st_size for p in directory.iterdir() if p.suffix.lower() in SUFFIXES)
 
 
 def vars_of(settings) -> dict | None:

@@ -16,7 +16,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from model import formats  # noqa: E402
+from model.quickdraw import formats  # noqa: E402
 from model.store import Store  # noqa: E402
 from model.strokes import rasterize  # noqa: E402
 

@@ -19,7 +19,8 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from model import formats, strokes  # noqa: E402  (after the path set-up above)
+from model import strokes  # noqa: E402  (after the path set-up above)
+from model.quickdraw import formats  # noqa: E402
 from model.store import Store  # noqa: E402
 
 SAMPLE_DIR = REPO_ROOT.parent / "shared" / "quickdraw-sample"

@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from model import export, formats  # noqa: E402
+from model import export  # noqa: E402
+from model.quickdraw import formats  # noqa: E402
 from model.store import Store  # noqa: E402
 
 SAMPLE = ROOT.parent / "shared" / "quickdraw-sample"

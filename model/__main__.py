@@ -19,7 +19,8 @@ import argparse
 import sqlite3
 import sys
 
-from model import download, export, formats, merge, stats
+from model import export, merge, stats
+from model.quickdraw import download, formats
 from model.store import DEFAULT_DB_PATH, Store, StoreError
 from model.store_codec import normalize_code
 

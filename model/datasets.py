@@ -24,10 +24,9 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from model import formats, strokes
+from model import strokes
+from model.quickdraw import formats
 
-STROKE_SUFFIXES = (".ndjson", ".jsonl", ".bin", ".npz")
-BITMAP_SUFFIXES = (".npy",)
 CHUNK = 250  # drawings per job handed to a worker process
 
 
@@ -95,7 +94,7 @@ def quickdraw_files(directory, categories=None) -> dict[str, list[Path]]:
         raise ValueError(f"{directory}: not a directory")
     found: dict[str, list[Path]] = {}
     for path in sorted(directory.iterdir()):
-        if path.suffix.lower() not in STROKE_SUFFIXES + BITMAP_SUFFIXES:
+        if path.suffix.lower() not in formats.SUFFIXES:
             continue
         category = formats.category_from_path(path)
         if categories is None or category in categories:
@@ -108,7 +107,7 @@ def from_quickdraw_dir(directory, categories, limit_per_category: int | None = N
     examples = Examples()
     for category, paths in quickdraw_files(directory, set(categories)).items():
         for path in paths:
-            if path.suffix.lower() in BITMAP_SUFFIXES:
+            if path.suffix.lower() in formats.BITMAP_SUFFIXES:
                 rows = formats.load_npy(path)[:limit_per_category]
                 examples.bitmaps += [(category, np.array(row).reshape(28, 28)) for row in rows]
                 continue

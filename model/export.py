@@ -10,8 +10,8 @@ Google's six fields; a session's erasure code is never read, so it cannot leak i
 databases (kiosks) export together: a drawing whose key an earlier database already gave is skipped.
 
 Memory stays flat per category: rows are iterated straight from SQLite and written by the streaming
-writers of `model/formats.py`. Simplification (the slow step) runs once per drawing: the simplified
-file is written first and the bitmaps and stroke-3 files are made by reading it back.
+writers of `model/quickdraw/formats.py`. Simplification (the slow step) runs once per drawing: the
+simplified file is written first and the bitmaps and stroke-3 files are made by reading it back.
 """
 from __future__ import annotations
 
@@ -28,9 +28,9 @@ from pathlib import Path
 
 from model import strokes
 from model.datasheet import datasheet_text
-from model.qd_arrays import NPZ_SPLITS, write_npy, write_npz
-from model.qd_records import replacing, write_records
-from model.formats import read_ndjson
+from model.quickdraw.arrays import NPZ_SPLITS, write_npy, write_npz
+from model.quickdraw.formats import read_ndjson
+from model.quickdraw.records import replacing, write_records
 from model.store import Store
 
 # --formats name -> (folder named as in Google's bucket, file extension)

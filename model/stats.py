@@ -14,11 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from model.formats import category_from_path, read_drawings
+from model.quickdraw.formats import SUFFIXES, category_from_path, read_drawings
 from model.store import Store
 
-STROKE_FILES = (".ndjson", ".jsonl", ".bin", ".npz")
-FILE_SUFFIXES = STROKE_FILES + (".npy",)
 PLOT_CATEGORIES = 40  # the plot shows the categories with the most drawings, at most this many
 
 
@@ -97,7 +95,7 @@ def dir_stats(directory) -> list[CategoryStats]:
     directory = Path(directory)
     if not directory.is_dir():
         raise FileNotFoundError(f"no folder at {directory}")
-    files = sorted(p for p in directory.iterdir() if p.is_file() and p.suffix.lower() in FILE_SUFFIXES)
+    files = sorted(p for p in directory.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES)
     if not files:
         inner = sorted(p.name for p in directory.iterdir() if p.is_dir())
         hint = f" (it has folders: {', '.join(inner)}; give one of them)" if inner else ""

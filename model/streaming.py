@@ -19,7 +19,7 @@ a hash of (seed, category, index), is never trained on and can be read back for 
 The plan (which record, which variant, in what order) needs no decoding or rendering, so skipping the
 first k batches of an epoch (resuming after an interruption) costs reading, not rasterising. Every
 draw is seeded by (seed, epoch, shard), so the same epoch streams the same batches. Records are read
-raw and decoded late by `model/stream_records.py`.
+raw and decoded late by `model/quickdraw/stream_records.py`.
 """
 from __future__ import annotations
 
@@ -32,9 +32,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from model import datasets, formats
+from model import datasets
 from model.datasets import RasterSet, RenderSettings
-from model.stream_records import count_records, decode, raw_records
+from model.quickdraw import formats
+from model.quickdraw.stream_records import count_records, decode, raw_records
 
 IGNORE = -100  # label of a record that could not be read (the training loss leaves it out)
 

@@ -230,7 +230,7 @@ def test_load_or_bundled_falls_back_with_a_warning(tmp_path, checkpoint_path, mo
 
 
 def test_real_quickdraw_drawings_and_bitmaps_are_accepted(clf, sample_dir):
-    from model import formats
+    from model.quickdraw import formats
 
     drawing = next(formats.read_drawings(sample_dir / "cat.ndjson"))["drawing"]
     assert len(clf.predict(drawing)) == 3

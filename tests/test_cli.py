@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from model import formats
+from model.quickdraw import formats
 from model.__main__ import main
 from model.store import Store
 

@@ -1,4 +1,4 @@
-"""Tests for model/download.py, only against local HTTP servers on 127.0.0.1 that serve the Quick, Draw!
+"""Tests for model/quickdraw/download.py, only against local HTTP servers on 127.0.0.1 that serve the Quick, Draw!
 sample beside the checkout under the layout of Google's bucket: plain, resumable (Range), one that
 drops the connection half-way, ones that lie about the size or the MD5, one that ignores Range."""
 import base64
@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from model import download
+from model.quickdraw import download
 from model.__main__ import main
-from model.download import DownloadError, DownloadSettings
+from model.quickdraw.download import DownloadError, DownloadSettings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -238,10 +238,10 @@ def test_cli_downloads_and_reports_in_one_line(server, sample_dir, tmp_path, cap
 
 def test_only_the_download_command_touches_the_network():
     network = ("urllib.request", "http.client", "import socket", "import requests", "urlopen")
-    sources = [*REPO_ROOT.glob("model/*.py"), *REPO_ROOT.glob("game/**/*.py"), *REPO_ROOT.glob("*.py")]
+    sources = [*REPO_ROOT.glob("model/**/*.py"), *REPO_ROOT.glob("game/**/*.py"), *REPO_ROOT.glob("*.py")]
     users = {path.relative_to(REPO_ROOT).as_posix() for path in sources
              if any(word in path.read_text(encoding="utf-8") for word in network)}
-    assert users <= {"model/download.py"}, users
+    assert users <= {"model/quickdraw/download.py"}, users
 
 
 def test_help_shows_runnable_examples(capsys):

@@ -6,7 +6,8 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from model import export, formats, strokes
+from model import export, strokes
+from model.quickdraw import formats
 from model.__main__ import main
 from model.export import ExportSettings
 from model.store import Store

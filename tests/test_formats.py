@@ -1,4 +1,4 @@
-"""Tests for model/formats.py: every format on the real Quick, Draw! sample, round trips, malformed
+"""Tests for model/quickdraw/formats.py: every format on the real Quick, Draw! sample, round trips, malformed
 input (file and line named), skip-bad counts, truncated and corrupt files, and constant memory."""
 import calendar
 import json
@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from model import formats
-from model.formats import FormatError, ReadReport
+from model.quickdraw import formats
+from model.quickdraw.formats import FormatError, ReadReport
 from model.store import Store
 from model.strokes import as_arrays, rasterize, to_stroke3
 

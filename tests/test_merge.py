@@ -3,7 +3,8 @@ import sqlite3
 
 import pytest
 
-from model import formats, merge
+from model import merge
+from model.quickdraw import formats
 from model.__main__ import main
 from model.store import Store, StoreError
 

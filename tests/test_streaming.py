@@ -9,7 +9,8 @@ import pytest
 import torch
 
 import train as train_cli
-from model import classify, datasets, formats, stream_records, streaming, strokes, synth
+from model import classify, datasets, streaming, strokes, synth
+from model.quickdraw import formats, stream_records
 
 THREE = ["circle", "line", "zigzag"]
 

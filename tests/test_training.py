@@ -12,7 +12,8 @@ import pytest
 import torch
 
 import train as train_cli
-from model import augment, classify, datasets, formats, net, strokes, training
+from model import augment, classify, datasets, net, strokes, training
+from model.quickdraw import formats
 from model.evaluate import evaluate, format_report
 from model.store import Store
 

@@ -17,7 +17,8 @@ from typing import Iterable, Iterator
 import numpy as np
 
 from model import strokes
-from model.qd_records import FIELDS, FormatError, ReadReport, as_record, category_from_path, replacing, strokes_of
+from model.quickdraw.records import (FIELDS, FormatError, ReadReport, as_record, category_from_path, replacing,
+                                     strokes_of)
 
 NPZ_SPLITS = ("train", "valid", "test")
 BITMAP_SIDE = 28

@@ -1,9 +1,9 @@
 """The common ground of the Quick, Draw! file formats: record fields, errors, checks, safe writing.
 
-`model/formats.py` (ndjson and the dispatch by extension), `model/qd_binary.py` (Google's `.bin`) and
-`model/qd_arrays.py` (`.npy` bitmaps, sketch-rnn `.npz`) all build on these: a record is a plain dict
-with Google's field names, a bad one raises `FormatError` naming the file and where, and a writer
-goes through a temporary file renamed into place only once complete.
+`formats.py` (ndjson and the dispatch by extension), `binary.py` (Google's `.bin`) and `arrays.py`
+(`.npy` bitmaps, sketch-rnn `.npz`) all build on these: a record is a plain dict with Google's field
+names, a bad one raises `FormatError` naming the file and where, and a writer goes through a
+temporary file renamed into place only once complete.
 """
 from __future__ import annotations
 

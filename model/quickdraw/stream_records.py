@@ -1,7 +1,7 @@
 """Quick, Draw! records read raw, for streaming: undecoded lines and byte records, counted and decoded apart.
 
-`model/formats.py` decodes every record it reads; a stream wants to read a whole file, keep only its
-shard's records and decode those alone, as late as possible (`model/streaming.py` decodes a record
+`model/quickdraw/formats.py` decodes every record it reads; a stream wants to read a whole file, keep
+only its shard's records and decode those alone, as late as possible (`model/streaming.py` decodes a record
 when it leaves the shuffle buffer). So here:
 - `raw_records(path)` yields (kind, payload) without decoding: ndjson lines, `.bin` records found by
   walking their stroke counts, `.npy` rows; `.npz` can only be read decoded (its strokes come as is);
@@ -14,7 +14,7 @@ import json
 import struct
 from pathlib import Path
 
-from model import formats
+from model.quickdraw import formats
 
 ESTIMATE_BYTES = 64 << 20  # .bin files larger than this are counted from their first 64 MB
 _BIN_HEAD = struct.calcsize("<Q2sbIH")  # a .bin record's header: key_id, country, recognized, timestamp, strokes

@@ -10,7 +10,7 @@ import struct
 from datetime import datetime, timezone
 from typing import Iterable, Iterator
 
-from model.qd_records import FormatError, ReadReport, category_from_path, strokes_of, write_records
+from model.quickdraw.records import FormatError, ReadReport, category_from_path, strokes_of, write_records
 
 # key_id uint64, countrycode 2 bytes, recognized int8, timestamp uint32 (epoch s), n_strokes uint16.
 _BIN_HEAD = struct.Struct("<Q2sbIH")

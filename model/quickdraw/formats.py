@@ -18,8 +18,8 @@ offset) and what is wrong; with `skip_bad=True` it is skipped and counted in a `
 Drawings get a cheap structural check (the rules of `strokes.as_arrays`, at a sixth of its cost).
 
 This module holds ndjson, the dispatch by extension, and file import/conversion; `.bin` lives in
-`model/qd_binary.py`, `.npy`/`.npz` in `model/qd_arrays.py`, what they share in `model/qd_records.py`.
-Everything public is re-exported here, so callers need only `model.formats`.
+`binary.py`, `.npy`/`.npz` in `arrays.py`, what they share in `records.py` (all in `model/quickdraw/`).
+Everything public is re-exported here, so callers need only `model.quickdraw.formats`.
 """
 from __future__ import annotations
 
@@ -29,15 +29,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from model.qd_arrays import BITMAP_SIDE, NPZ_SPLITS, default_split, load_npy, read_npy, read_npz, write_npy, write_npz
-from model.qd_binary import epoch_to_timestamp, pack_drawing, read_bin, timestamp_to_epoch, unpack_drawing, write_bin
-from model.qd_records import (
+from model.quickdraw.arrays import (BITMAP_SIDE, NPZ_SPLITS, default_split, load_npy, read_npy, read_npz, write_npy,
+                                    write_npz)
+from model.quickdraw.binary import (epoch_to_timestamp, pack_drawing, read_bin, timestamp_to_epoch, unpack_drawing,
+                                    write_bin)
+from model.quickdraw.records import (
     BIN, FIELDS, NPY, NPZ, RAW_NDJSON, SIMPLIFIED_NDJSON, FormatError, ReadReport, category_from_path,
     check_drawing, plain_drawing, strokes_of, write_records,
 )
 
 __all__ = [
-    "BIN", "BITMAP_SIDE", "FIELDS", "NPY", "NPZ", "NPZ_SPLITS", "RAW_NDJSON", "SIMPLIFIED_NDJSON", "WRITERS",
+    "BIN", "BITMAP_SIDE", "BITMAP_SUFFIXES", "FIELDS", "NPY", "NPZ", "NPZ_SPLITS", "RAW_NDJSON", "READERS",
+    "SIMPLIFIED_NDJSON", "STROKE_SUFFIXES", "SUFFIXES", "WRITERS",
     "FormatError", "ReadReport", "Transfer", "category_from_path", "check_drawing", "convert_file",
     "default_split", "detect_format", "epoch_to_timestamp", "import_file", "load_npy", "pack_drawing",
     "plain_drawing", "read_bin", "read_drawings", "read_ndjson", "read_npy", "read_npz", "timestamp_to_epoch",
@@ -49,10 +52,10 @@ def detect_format(path) -> str:
     """One of RAW_NDJSON, SIMPLIFIED_NDJSON, NPY, NPZ, BIN, from the extension (and, for ndjson,
     whether the first drawing's strokes carry a third array of times)."""
     suffix = Path(path).suffix.lower()
-    if suffix in (".npy", ".npz", ".bin"):
-        return suffix[1:]
-    if suffix not in (".ndjson", ".jsonl"):
+    if suffix not in READERS:
         raise FormatError(f"{path}: unknown format '{suffix}'; expected .ndjson, .npy, .npz or .bin")
+    if READERS[suffix] is not read_ndjson:
+        return suffix[1:]
     for record in read_ndjson(path, skip_bad=True):  # the first good record decides
         return RAW_NDJSON if any(len(stroke) == 3 for stroke in record["drawing"]) else SIMPLIFIED_NDJSON
     return SIMPLIFIED_NDJSON  # an empty file: either reading is right
@@ -60,10 +63,9 @@ def detect_format(path) -> str:
 def read_drawings(path, skip_bad: bool = False, report: ReadReport | None = None) -> Iterator[dict]:
     """Records from any supported file, by extension (one reader serves raw and simplified ndjson)."""
     suffix = Path(path).suffix.lower()
-    readers = {".ndjson": read_ndjson, ".jsonl": read_ndjson, ".npy": read_npy, ".npz": read_npz, ".bin": read_bin}
-    if suffix not in readers:
+    if suffix not in READERS:
         raise FormatError(f"{path}: unknown format '{suffix}'; expected .ndjson, .npy, .npz or .bin")
-    return readers[suffix](path, skip_bad, report)
+    return READERS[suffix](path, skip_bad, report)
 
 def _reject_constant(name: str):
     raise ValueError(f"{name} is not a number a drawing may hold")
@@ -120,7 +122,13 @@ def write_ndjson(path, records: Iterable, simplify: bool = False) -> int:
         return _ENCODER.encode(plain).encode("utf-8") + b"\n"
     return write_records(path, records, encode)
 
+# The one table of Quick, Draw! files, by extension (`.jsonl` is ndjson by another name). Every other
+# module asks these, so a new format is added here once.
+READERS = {".ndjson": read_ndjson, ".jsonl": read_ndjson, ".npy": read_npy, ".npz": read_npz, ".bin": read_bin}
 WRITERS = {".ndjson": write_ndjson, ".jsonl": write_ndjson, ".npy": write_npy, ".npz": write_npz, ".bin": write_bin}
+SUFFIXES = tuple(READERS)
+BITMAP_SUFFIXES = (".npy",)   # 28x28 bitmaps only: no strokes, no times
+STROKE_SUFFIXES = tuple(suffix for suffix in SUFFIXES if suffix not in BITMAP_SUFFIXES)
 
 def write_drawings(path, records: Iterable, simplify: bool = False) -> int:
     """Write records to whichever format `path`'s extension names; returns how many were written."""
