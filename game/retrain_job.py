@@ -25,7 +25,6 @@ import hashlib
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -67,24 +66,10 @@ def die_with_parent(sig: int = signal.SIGTERM) -> None:
 
 def snapshot_without_held_out(db: Path, target: Path, percent: int) -> list[tuple[str, list]]:
     """Copy `db` to `target` minus its held-out drawings; return those (word, drawing) pairs."""
-    source = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
-    copy = sqlite3.connect(target)
-    try:
-        source.backup(copy)   # one step: a consistent picture even while the game writes
-    finally:
-        source.close()
-    try:
-        copy.execute("PRAGMA foreign_keys=ON")
-        held, held_ids = [], []
-        for drawing_id, key, word, text in copy.execute("SELECT id, key, word, drawing FROM drawings"):
-            if is_held_out(key, percent):
-                held.append((word, json.loads(text)))
-                held_ids.append((drawing_id,))
-        copy.executemany("DELETE FROM drawings WHERE id = ?", held_ids)
-        copy.commit()
-    finally:
-        copy.close()
-    return held
+    from model.store import Store
+
+    with Store(db, read_only=True) as live:
+        return live.snapshot(target, leave_out=lambda key: is_held_out(key, percent))
 
 
 def summary(metrics: dict) -> dict:

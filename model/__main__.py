@@ -19,10 +19,10 @@ import argparse
 import sqlite3
 import sys
 
-from model import export, merge, stats
+from model import export, stats
 from model.quickdraw import download, formats
-from model.store import DEFAULT_DB_PATH, Store, StoreError
-from model.store_codec import normalize_code
+from model.store import DEFAULT_DB_PATH, Store, StoreError, merge
+from model.store.codec import normalize_code
 
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 2

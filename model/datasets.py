@@ -2,7 +2,7 @@
 
 Sources (combinable; each gives an `Examples`):
 - `synthetic`: doodles from the seeded generator `model/synth.py` (N per category, seed);
-- `from_store`: drawings the game collected (`model/store.py`, consented drawings only);
+- `from_store`: drawings the game collected (`model/store/`, consented drawings only);
 - `from_quickdraw_dir`: Google's files named by category (ndjson, bin, npz strokes or npy bitmaps).
 
 `rasterize_examples` renders every drawing once with `strokes.rasterize` (Google's numpy_bitmap

@@ -1,9 +1,9 @@
-"""Tests for model/merge.py: kiosk stores merged into one, on real SQLite files, with no duplicates."""
+"""Tests for model/store/merge.py: kiosk stores merged into one, on real SQLite files, with no duplicates."""
 import sqlite3
 
 import pytest
 
-from model import merge
+from model.store import merge
 from model.quickdraw import formats
 from model.__main__ import main
 from model.store import Store, StoreError

@@ -1,4 +1,4 @@
-"""Tests for model/store.py: saving and reading drawings, consent, crashes, erasure, import, models.
+"""Tests for model/store/store.py: saving and reading drawings, consent, crashes, erasure, import, models.
 Real SQLite files in tmp dirs, plus an in-memory store for the quick ones (opening: test_store_open.py)."""
 
 import os
@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from model import store as store_module
-from model import store_codec
+from model.store import codec as store_codec
+from model.store import store as store_module
 from model.store import Session, Store, StoreError
 from store_fixtures import CAT, CODE_PATTERN, GUESSES, ROOT, google_record, row_counts, sample_records, save
 

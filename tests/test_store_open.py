@@ -10,7 +10,7 @@ import pytest
 from sqlite_utils import Database
 
 from model.store import DEFAULT_DB_PATH, MIGRATIONS, Store, StoreError
-from store_fixtures import ROOT, save
+from store_fixtures import CAT, ROOT, save
 
 
 # ---- opening ---------------------------------------------------------------------------------
@@ -119,3 +119,39 @@ def test_directory_or_impossible_path_gives_store_error(tmp_path):
     (tmp_path / "a_file").write_text("x")
     with pytest.raises(StoreError, match="a_file"):
         Store(tmp_path / "a_file" / "p.db")
+
+
+# ---- reading only: the retraining job's view of a live kiosk database ----------------------------
+
+def test_a_read_only_store_writes_nothing_and_refuses_to(tmp_path):
+    path = tmp_path / "live.db"
+    with Store(path) as store:
+        save(store, store.start_session())
+    before = path.read_bytes()
+    with Store(path, read_only=True) as live:
+        assert live.count_drawings() == 1 and live.totals()["drawings"] == 1
+        with pytest.raises(StoreError, match="live.db"):
+            live.start_session()
+    assert path.read_bytes() == before    # (SQLite may add its -shm index beside it, as any reader does)
+    with pytest.raises(StoreError, match="absent.db"):
+        Store(tmp_path / "absent.db", read_only=True)
+    assert not (tmp_path / "absent.db").exists()
+
+
+def test_a_snapshot_copies_everything_but_what_is_left_out(tmp_path):
+    with Store(tmp_path / "live.db") as store:
+        session = store.start_session()
+        ids = [save(store, session, word=word) for word in ("cat", "sun", "cat")]
+        keys = [d["key"] for d in store.drawings()]
+    with Store(tmp_path / "live.db", read_only=True) as live:
+        left_out = live.snapshot(tmp_path / "copy.db", leave_out=lambda key: key == keys[1])
+        assert live.count_drawings() == 3
+    assert left_out == [("sun", [list(map(list, stroke)) for stroke in CAT])]
+    with Store(tmp_path / "copy.db") as copy:
+        assert [d["id"] for d in copy.drawings()] == [ids[0], ids[2]]
+        assert copy.guesses(ids[1]) == [] and copy.guesses(ids[0]) != []
+        assert copy.integrity_check() == "ok"
+    with Store(tmp_path / "live.db") as store:
+        store.snapshot(tmp_path / "whole.db")
+    with Store(tmp_path / "whole.db") as whole:
+        assert whole.count_drawings() == 3

@@ -19,20 +19,20 @@ import contextlib
 import json
 import sqlite3
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from sqlite_utils import Database
 
-from model.store_codec import (
+from model.store.codec import (
     encode_drawing, encode_guesses, imported_row, milliseconds, new_code,
     normalize_code, utc_iso,
 )
-from model.store_schema import KNOWN, MIGRATIONS, code_tombstone
+from model.store.schema import KNOWN, MIGRATIONS, code_tombstone
 
-DEFAULT_DB_PATH = Path(__file__).resolve().parents[1] / "data" / "pennydraw.db"
+DEFAULT_DB_PATH = Path(__file__).resolve().parents[2] / "data" / "pennydraw.db"
 MEMORY = ":memory:"
 IMPORT_BATCH = 2000  # rows per executemany while importing (all inside one transaction)
 
@@ -71,27 +71,35 @@ def _drawing_dict(row: sqlite3.Row) -> dict:
 # ---- the store ---------------------------------------------------------------------------------
 
 class Store:
-    """The SQLite drawing store. ``Store(path)`` opens (and creates or upgrades) the database."""
+    """The SQLite drawing store. ``Store(path)`` opens (and creates or upgrades) the database;
+    ``Store(path, read_only=True)`` opens an existing one for reading only (nothing is created,
+    upgraded or written: the retraining job's view of a kiosk's live database)."""
 
-    def __init__(self, path: str | Path = DEFAULT_DB_PATH):
+    def __init__(self, path: str | Path = DEFAULT_DB_PATH, read_only: bool = False):
         self.path: str | Path = MEMORY if str(path) == MEMORY else Path(path)
+        self.read_only = read_only and self.path != MEMORY
         conn = None
         try:
             if self.path != MEMORY:
                 if self.path.is_dir():
                     raise StoreError(f"{self.path} is a directory, not a database file")
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(str(self.path), timeout=10)
+                if not self.read_only:
+                    self.path.parent.mkdir(parents=True, exist_ok=True)
+            if self.read_only:
+                conn = sqlite3.connect(self.path.resolve().as_uri() + "?mode=ro", uri=True, timeout=30)
+            else:
+                conn = sqlite3.connect(str(self.path), timeout=10)
             # Read before anything writes, so a file that is not SQLite fails untouched.
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
             self.db = Database(conn, execute_plugins=False)
             self._check_is_ours()
             self.db.execute("PRAGMA foreign_keys=ON")
             self.db.execute("PRAGMA secure_delete=ON")  # erased drawings are overwritten, not just unlinked
-            if self.path != MEMORY:
-                self.db.enable_wal()
-                self.db.execute("PRAGMA synchronous=NORMAL")  # durable across crashes under WAL
-            MIGRATIONS.apply(self.db)
+            if not self.read_only:
+                if self.path != MEMORY:
+                    self.db.enable_wal()
+                    self.db.execute("PRAGMA synchronous=NORMAL")  # durable across crashes under WAL
+                MIGRATIONS.apply(self.db)
         except (sqlite3.Error, OSError, StoreError) as error:
             if conn is not None:
                 conn.close()
@@ -296,7 +304,7 @@ class Store:
     def forget(self, code: str) -> int:
         """Erase a session, its drawings and guesses; returns how many drawings went (0: unknown).
 
-        A tombstone stays (the drawings' keys and a hash of the code, see `store_schema`), so that
+        A tombstone stays (the drawings' keys and a hash of the code, see `schema.py`), so that
         merging a kiosk database that still holds the session does not bring it back. A well-formed
         code this store has never seen leaves its tombstone too: erasing on the merged store before
         the kiosk's next merge works."""
@@ -330,6 +338,31 @@ class Store:
                          "(SELECT 1 FROM drawings WHERE session_id = sessions.id)", (cutoff,))
         self._truncate_log()
         return erased
+
+    def snapshot(self, target: str | Path, leave_out: Callable[[str], bool] | None = None) -> list[tuple[str, list]]:
+        """Copy the whole store to a new file `target`, minus the drawings whose key `leave_out` names
+        (their guesses go with them); returns the drawings left out as (word, drawing), oldest first.
+
+        SQLite's backup API copies in one step: a consistent picture even while another process (the
+        game) writes. This store is only read; the copy is the one that changes."""
+        copy = sqlite3.connect(str(target))
+        try:
+            self.db.conn.backup(copy)
+            copy.execute("PRAGMA foreign_keys=ON")
+            left_out, ids = [], []
+            if leave_out is not None:
+                for drawing_id, key, word, text in copy.execute("SELECT id, key, word, drawing FROM drawings "
+                                                                "ORDER BY id"):
+                    if leave_out(key):
+                        left_out.append((word, json.loads(text)))
+                        ids.append((drawing_id,))
+                copy.executemany("DELETE FROM drawings WHERE id = ?", ids)
+                copy.commit()
+        except sqlite3.Error as error:
+            raise StoreError(f"could not copy {self.path} to {target}: {error}") from error
+        finally:
+            copy.close()
+        return left_out
 
     def _truncate_log(self) -> None:
         # Erased rows still sit in old page images inside the -wal file until a checkpoint; move

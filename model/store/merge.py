@@ -14,7 +14,7 @@ An import session whose drawings OUT already holds (the same Google file importe
 is not copied: it would stay empty.
 
 Erasure travels: a store keeps tombstones of what players erased (drawing keys and a hash of the
-code, `model/store_schema.py`). Merging copies the input's tombstones into OUT and erases what they
+code, `model/store/schema.py`). Merging copies the input's tombstones into OUT and erases what they
 name there, and never copies a session or drawing that OUT's tombstones name; so a code forgotten on
 a kiosk or on the merged store stays forgotten however the files are merged later.
 """
@@ -25,8 +25,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from model.store import Store, StoreError
-from model.store_schema import code_tombstone
+from model.store.schema import code_tombstone
+from model.store.store import Store, StoreError
 
 _DRAWING_COLUMNS = "key, session_id, word, drawing, recognized, guessed_at_ms, duration_ms, created_at, countrycode"
 _MODEL_COLUMNS = "version, path, trained_at, examples, player_examples, metrics, active, activated_at"

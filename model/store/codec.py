@@ -1,6 +1,6 @@
 """How the store writes things into its rows: drawings and guesses as compact JSON, times, erasure codes.
 
-Pure functions, used by `model/store.py`: a drawing is validated (`strokes.as_arrays`) and written as
+Pure functions, used by `model/store/store.py`: a drawing is validated (`strokes.as_arrays`) and written as
 compact JSON that reads back to the very same numbers; Google's imported files, made of plain int
 lists, take a checked fast path, since an import handles tens of thousands of drawings a second.
 """
