@@ -6,7 +6,7 @@
    reset brings the attract loop back), play again. Printed: resident memory (RSS) and frame work over
    time, crashes, and the verdicts: >= 500 games, no crash, RSS growth < 50 MB.
 2. Learning on site: the kiosk at its real 60 FPS pace for `--train-seconds`, first alone, then while
-   a real retraining job (`game.retrain_job`, nice 19 + SCHED_IDLE, one thread) runs beside it on a
+   a real retraining job (`model.retrain_job`, nice 19 + SCHED_IDLE, one thread) runs beside it on a
    database of generated drawings. Printed: frame work p50/p99 and the real frame rate of both runs.
 
     python bench/bench_kiosk.py [--games 500] [--train-seconds 20] [--skip-soak] [--skip-training]

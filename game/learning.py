@@ -1,9 +1,9 @@
 """Learning on site: the kiosk retrains its classifier from the drawings visitors gave it.
 
 After every `Settings.retrain_every` new consented drawings, `OnSiteLearning` starts one retraining
-(`game/retrain_job.py`) as a separate process at the lowest priority, so the game's frames never wait
-for it. When the job is done, its outcome says whether the new model guessed the held-out collected
-drawings at least as well as the current one (`decide`):
+(`python -m model.retrain_job`) as a separate process at the lowest priority, so the game's frames
+never wait for it. When the job is done, its outcome says whether the new model guessed the held-out
+collected drawings at least as well as the current one (`model.onsite.decide`):
 
 - not worse: the kiosk swaps it in *between two games* (on the attract loop, never under a player's
   pen), then `activate` records it in the store's `models` table as the active model, with its
@@ -12,13 +12,12 @@ drawings at least as well as the current one (`decide`):
   on with the model it has.
 
 Outcomes are files (`onsite-*.json` beside their checkpoints), so a kiosk killed while a job ran
-records the outcome at its next start. Nothing here imports pygame or torch at import time.
+records the outcome at its next start. What the two processes agree on (held-out set, decision rule,
+outcome file) is `model/onsite.py`. Nothing here imports pygame or torch at import time.
 """
 from __future__ import annotations
 
-import json
 import logging
-import math
 import os
 import shutil
 import subprocess
@@ -27,18 +26,20 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from model.onsite import (HELD_OUT_SET, HOLDOUT_PERCENT, MIN_HELD_OUT, OUTCOME_PATTERN, SCRATCH_PREFIX, Outcome,
+                          count, read_outcome, unused_path)
+
 log = logging.getLogger("pennydraw.learning")
 
 ROOT = Path(__file__).resolve().parents[1]
-HELD_OUT_SET = "store:kiosk (held out)"   # the evaluation set's name in the models table's metrics
 
 
 @dataclass(frozen=True)
 class LearningConfig:
     # Share of collected drawings (by a hash of their key) never trained on, kept to judge new models.
-    holdout_percent: int = 10
+    holdout_percent: int = HOLDOUT_PERCENT
     # With fewer held-out drawings than this there is nothing to judge by: the current model stays.
-    min_held_out: int = 10
+    min_held_out: int = MIN_HELD_OUT
     # Generated doodles per category mixed into each retraining, so categories few visitors drew
     # are not forgotten.
     synthetic: int = 50
@@ -51,43 +52,6 @@ class LearningConfig:
     # Free disk space a retraining must leave beside its snapshot (a copy of the database, twice to
     # be safe); with less it is put off, so visitors' drawings never meet a disk it filled.
     spare_bytes: int = 100 * 1024 * 1024
-
-
-def decide(current_top1: float | None, new_top1: float | None, tolerance: float = 0.0) -> tuple[bool, str]:
-    """Swap only if the new model is not worse on the held-out drawings: (accepted, why)."""
-    if new_top1 is None or current_top1 is None:
-        return False, "no held-out drawing of a category both models know"
-    if new_top1 + 1e-12 >= current_top1 - tolerance:
-        return True, f"held-out top-1 {current_top1:.3f} -> {new_top1:.3f}: not worse"
-    return False, f"held-out top-1 {current_top1:.3f} -> {new_top1:.3f}: worse, kept the current model"
-
-
-def _count(value) -> int:
-    """A drawing count read from a file or the models table; anything else counts as 0."""
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-    return int(value) if ok else 0
-
-
-@dataclass
-class Outcome:
-    """What a retraining job reported (its JSON file)."""
-    file: Path
-    data: dict
-
-    @property
-    def accepted(self) -> bool:
-        return bool(self.data.get("accepted")) and bool(self.data.get("path"))
-
-    @property
-    def version(self) -> str | None:
-        return self.data.get("version")
-
-    def record_metrics(self, decision: str) -> dict:
-        """The models-table metrics: the new model's evaluations plus how the decision was made."""
-        current = self.data.get("current") or {}
-        return {**(self.data.get("metrics") or {}), "previous_version": current.get("version"),
-                "previous_top1": current.get("top1"), "collected_drawings": self.data.get("collected", 0),
-                "decision": decision, "reason": self.data.get("reason", "")}
 
 
 class OnSiteLearning:
@@ -110,7 +74,7 @@ class OnSiteLearning:
         self._collect_leftovers()
         # After the leftovers: a job that finished while the kiosk was down counts, recorded or waiting,
         # so a restart does not retrain at once on drawings that job already covered.
-        self.baseline = max([self._recorded_baseline(), *(_count(o.data.get("collected")) for o in self.ready)])
+        self.baseline = max([self._recorded_baseline(), *(o.collected for o in self.ready)])
 
     # --- bookkeeping from earlier runs --------------------------------------------------------
     def _recorded(self) -> list[dict]:
@@ -122,14 +86,14 @@ class OnSiteLearning:
 
     def _recorded_baseline(self) -> int:
         counts = [m["metrics"].get("collected_drawings") for m in self._recorded() if isinstance(m["metrics"], dict)]
-        return max((_count(c) for c in counts), default=0)
+        return max((count(c) for c in counts), default=0)
 
     def _sweep_scratch(self) -> None:
         """Remove the snapshots of jobs that never cleaned up (SIGKILL, power cut, timeout): each is a
         full copy of the database. Called only when no job of this kiosk runs."""
         if not self.models_dir.is_dir():
             return
-        for scratch in self.models_dir.glob("retrain-*"):
+        for scratch in self.models_dir.glob(f"{SCRATCH_PREFIX}*"):
             if scratch.is_dir():
                 shutil.rmtree(scratch, ignore_errors=True)
                 log.info("removed the leftover retraining snapshot %s", scratch)
@@ -139,7 +103,7 @@ class OnSiteLearning:
         if not self.models_dir.is_dir():
             return
         known = {m["version"] for m in self._recorded()}
-        for file in sorted(self.models_dir.glob("onsite-*.json")):
+        for file in sorted(self.models_dir.glob(OUTCOME_PATTERN)):
             outcome = self._read(file)
             if outcome is not None and outcome.version and outcome.version not in known:
                 self._take(outcome)
@@ -147,10 +111,7 @@ class OnSiteLearning:
     @staticmethod
     def _read(file: Path) -> Outcome | None:
         try:
-            data = json.loads(file.read_text(encoding="utf-8"))
-            if not isinstance(data, dict):   # every later step reads it as one: a crash loop otherwise
-                raise ValueError(f"a JSON object was expected, not {type(data).__name__}")
-            return Outcome(file, data)
+            return read_outcome(file)
         except (OSError, ValueError) as error:
             log.warning("cannot read the retraining outcome %s: %s", file, error)
             return None
@@ -176,12 +137,11 @@ class OnSiteLearning:
             self.baseline = collected      # tried again after `every` more drawings, not after every game
             return False
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        from .retrain_job import unused_path   # (retrain_job imports this module)
         # A fresh name even when the clock repeats a stamp: an old outcome under it would be taken for
         # this job's, and an old model swapped back in.
         self.result_file = unused_path(self.models_dir / f"onsite-{stamp}.json")
         c = self.config
-        command = [self.python, "-m", "game.retrain_job", "--db", str(self.db_path),
+        command = [self.python, "-m", "model.retrain_job", "--db", str(self.db_path),
                    "--init", str(self.current_path) if self.current_path else "bundled",
                    "--out-dir", str(self.models_dir), "--result", str(self.result_file),
                    "--collected", str(collected), "--holdout-percent", str(c.holdout_percent),

@@ -10,11 +10,12 @@ import time
 import pytest
 
 from game.kiosk import Kiosk
-from game.learning import HELD_OUT_SET, LearningConfig, OnSiteLearning, decide
-from game.retrain_job import is_held_out, snapshot_without_held_out
+from game.learning import LearningConfig, OnSiteLearning
 from game_fixtures import answer_consent, click, make_app, settle
 from model import synth, teaching
 from model.classify import BUNDLED_PATH
+from model.onsite import HELD_OUT_SET, decide, is_held_out
+from model.retrain_job import snapshot_without_held_out
 from model.store import Store
 
 
@@ -56,7 +57,7 @@ def test_held_out_drawings_are_a_stable_tenth():
 
 
 def test_a_repeated_clock_time_never_overwrites_an_earlier_checkpoint(tmp_path):
-    from game.retrain_job import unused_path
+    from model.onsite import unused_path
     wanted = tmp_path / "onsite-19700101-000042.pt"          # booted without a clock battery, twice
     assert unused_path(wanted) == wanted
     wanted.write_bytes(b"the active model")
@@ -229,9 +230,9 @@ def test_a_job_whose_kiosk_is_already_gone_stops_at_once(tmp_path):
     import subprocess
     import sys
 
-    from game.retrain_job import ROOT
+    from model.retrain_job import ROOT
     out = tmp_path / "models"
-    gone = subprocess.run([sys.executable, "-m", "game.retrain_job", "--db", str(tmp_path / "kiosk.db"),
+    gone = subprocess.run([sys.executable, "-m", "model.retrain_job", "--db", str(tmp_path / "kiosk.db"),
                            "--init", "bundled", "--out-dir", str(out), "--parent-pid", str(2 ** 31 - 1)],
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert gone.returncode == 1 and "is gone: no retraining" in gone.stderr, gone.stderr

@@ -1,6 +1,6 @@
 """One on-site retraining, run by the kiosk as a background process at the lowest CPU priority.
 
-    python -m game.retrain_job --db data/pennydraw.db --init data/models/X.pt --out-dir data/models \
+    python -m model.retrain_job --db data/pennydraw.db --init data/models/X.pt --out-dir data/models \
         --collected 1200
 
 Steps, each safe to interrupt (the kiosk may be killed at any moment; nothing here touches the live
@@ -8,20 +8,21 @@ database except to read it):
 1. Priority: `nice 19` and Linux's SCHED_IDLE (runs only when the game leaves a core idle); the
    process dies with the kiosk (PR_SET_PDEATHSIG, and `--parent-pid` for a kiosk that died before
    that was armed), and so does the training it starts.
-2. A consistent snapshot of the live database (SQLite's backup API, which works while the game
-   writes), from which the *held-out* drawings are removed. A drawing is held out for ever, by a hash
-   of its stable key (`is_held_out`), so no on-site model has ever trained on a drawing it is judged on.
+2. A consistent snapshot of the live database (`Store.snapshot`, SQLite's backup API, which works
+   while the game writes), from which the *held-out* drawings are removed (`onsite.is_held_out`).
 3. `train.py --init CURRENT --db SNAPSHOT --out NEW.pt` (one thread, the CLI researchers use too).
 4. The current and the new model are both evaluated on the held-out drawings (`model/evaluate.py`),
-   and `learning.decide` says whether the new one is not worse.
-5. The outcome is written atomically as `NEW.json` beside the checkpoint; the kiosk picks it up,
-   records it in the `models` table and swaps the model in between two games if it was accepted.
+   and `onsite.decide` says whether the new one is not worse.
+5. The outcome is written atomically (`onsite.write_outcome`); the kiosk picks it up, records it in
+   the `models` table and swaps the model in between two games if it was accepted.
+
+No pygame: the job is the headless half of on-site learning; `model/onsite.py` is the contract it
+shares with the kiosk (`game/learning.py`).
 """
 from __future__ import annotations
 
 import argparse
 import ctypes
-import hashlib
 import json
 import os
 import signal
@@ -32,16 +33,12 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .learning import HELD_OUT_SET, decide
+from model.onsite import (HELD_OUT_SET, HOLDOUT_PERCENT, MIN_HELD_OUT, SCRATCH_PREFIX, decide, is_held_out, summary,
+                          unused_path, write_outcome)
 
 ROOT = Path(__file__).resolve().parents[1]
 TRAIN_SCRIPT = ROOT / "train.py"
 PR_SET_PDEATHSIG = 1
-
-
-def is_held_out(key: str, percent: int) -> bool:
-    """The same answer for a drawing's key on every run: held out for ever, or never."""
-    return int(hashlib.sha256(key.encode("utf-8")).hexdigest()[:8], 16) % 100 < percent
 
 
 def lowest_priority() -> str:
@@ -72,29 +69,6 @@ def snapshot_without_held_out(db: Path, target: Path, percent: int) -> list[tupl
         return live.snapshot(target, leave_out=lambda key: is_held_out(key, percent))
 
 
-def summary(metrics: dict) -> dict:
-    """The figures of an evaluation worth a row in the models table."""
-    early = metrics.get("early")
-    return {"top1": metrics.get("top1"), "top3": metrics.get("top3"), "examples": metrics.get("examples"),
-            "early": early.get("median") if isinstance(early, dict) else early}
-
-
-def unused_path(path: Path) -> Path:
-    """`path`, or `path` with -2, -3, ... before its suffix if that exists. A kiosk without a clock
-    battery or network can repeat a time stamp, and the file it would overwrite may be the active model."""
-    candidate, number = path, 1
-    while candidate.exists():
-        number += 1
-        candidate = path.with_name(f"{path.stem}-{number}{path.suffix}")
-    return candidate
-
-
-def write_json(path: Path, data: dict) -> None:
-    temp = path.with_name(f".{path.name}.tmp")
-    temp.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
-    os.replace(temp, path)
-
-
 def run(args) -> dict:
     """Snapshot, train, evaluate, decide; returns the outcome (also written to `args.result`)."""
     started = time.monotonic()
@@ -102,7 +76,7 @@ def run(args) -> dict:
     out = unused_path(args.out_dir / f"onsite-{stamp}.pt")
     outcome = {"created_at": stamp, "collected": args.collected, "accepted": False, "version": None,
                "path": None, "init": args.init}
-    with tempfile.TemporaryDirectory(prefix="retrain-", dir=args.out_dir) as scratch:
+    with tempfile.TemporaryDirectory(prefix=SCRATCH_PREFIX, dir=args.out_dir) as scratch:
         snapshot = Path(scratch) / "kiosk.db"
         held = snapshot_without_held_out(args.db, snapshot, args.holdout_percent)
         outcome["held_out"] = len(held)
@@ -147,14 +121,14 @@ def run(args) -> dict:
 
 
 def parse_args(argv):
-    p = argparse.ArgumentParser(prog="python -m game.retrain_job", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(prog="python -m model.retrain_job", description=__doc__.split("\n")[0])
     p.add_argument("--db", type=Path, required=True, help="the kiosk's live database (only read)")
     p.add_argument("--init", required=True, help="'bundled' or the current model's checkpoint")
     p.add_argument("--out-dir", type=Path, required=True, help="where the new checkpoint and outcome go")
     p.add_argument("--result", type=Path, help="the outcome JSON (default: beside the checkpoint)")
     p.add_argument("--collected", type=int, default=0, help="players' drawings when this run was started")
-    p.add_argument("--holdout-percent", type=int, default=10)
-    p.add_argument("--min-held-out", type=int, default=10)
+    p.add_argument("--holdout-percent", type=int, default=HOLDOUT_PERCENT)
+    p.add_argument("--min-held-out", type=int, default=MIN_HELD_OUT)
     p.add_argument("--synthetic", type=int, default=0)
     p.add_argument("--epochs", type=int)
     p.add_argument("--tolerance", type=float, default=0.0)
@@ -178,7 +152,7 @@ def main(argv=None) -> int:
         outcome = {"accepted": False, "version": None, "collected": args.collected,
                    "reason": f"retraining failed: {type(error).__name__}: {error}"}
         print(outcome["reason"], file=sys.stderr, flush=True)
-    write_json(result, outcome)
+    write_outcome(result, outcome)
     print(json.dumps({k: outcome.get(k) for k in ("version", "accepted", "reason")}), flush=True)
     return 0
 

@@ -1,0 +1,109 @@
+"""The on-site learning contract: what the kiosk and its retraining job agree on, in one place.
+
+The kiosk (`game/learning.py`) starts `python -m model.retrain_job` in the background and
+later reads what it decided; both sides import this module, and nothing else ties them together:
+
+- the held-out set: a drawing is held out for ever, by a hash of its stable key (`is_held_out`), so
+  no on-site model has ever trained on a drawing it is judged on; `HELD_OUT_SET` names that
+  evaluation in checkpoints and in the models table;
+- the decision rule (`decide`): a new model is swapped in only if it is not worse on those drawings;
+- the outcome file: the job writes one JSON object (`write_outcome`, atomically) beside its
+  checkpoint; the kiosk reads it (`read_outcome`) as an `Outcome`, even after a restart. File names
+  never repeat (`unused_path`), since a kiosk without a clock battery can repeat a time stamp.
+
+Pure: no pygame, no torch, no database.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+HELD_OUT_SET = "store:kiosk (held out)"   # the evaluation set's name in the models table's metrics
+HOLDOUT_PERCENT = 10     # share of collected drawings never trained on, kept to judge new models
+MIN_HELD_OUT = 10        # with fewer held-out drawings there is nothing to judge by: no swap
+OUTCOME_PATTERN = "onsite-*.json"   # the outcome files in the models folder (`onsite-STAMP.json`)
+SCRATCH_PREFIX = "retrain-"         # a job's scratch folder beside them, with its snapshot of the database
+
+
+def is_held_out(key: str, percent: int) -> bool:
+    """The same answer for a drawing's key on every run: held out for ever, or never."""
+    return int(hashlib.sha256(key.encode("utf-8")).hexdigest()[:8], 16) % 100 < percent
+
+
+def decide(current_top1: float | None, new_top1: float | None, tolerance: float = 0.0) -> tuple[bool, str]:
+    """Swap only if the new model is not worse on the held-out drawings: (accepted, why)."""
+    if new_top1 is None or current_top1 is None:
+        return False, "no held-out drawing of a category both models know"
+    if new_top1 + 1e-12 >= current_top1 - tolerance:
+        return True, f"held-out top-1 {current_top1:.3f} -> {new_top1:.3f}: not worse"
+    return False, f"held-out top-1 {current_top1:.3f} -> {new_top1:.3f}: worse, kept the current model"
+
+
+def summary(metrics: dict) -> dict:
+    """The figures of an evaluation (`model.evaluate`) worth a row in the models table."""
+    early = metrics.get("early")
+    return {"top1": metrics.get("top1"), "top3": metrics.get("top3"), "examples": metrics.get("examples"),
+            "early": early.get("median") if isinstance(early, dict) else early}
+
+
+def count(value) -> int:
+    """A drawing count read from a file or the models table; anything else counts as 0."""
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    return int(value) if ok else 0
+
+
+def unused_path(path: Path) -> Path:
+    """`path`, or `path` with -2, -3, ... before its suffix if that exists. A kiosk without a clock
+    battery or network can repeat a time stamp, and the file it would overwrite may be the active model."""
+    candidate, number = path, 1
+    while candidate.exists():
+        number += 1
+        candidate = path.with_name(f"{path.stem}-{number}{path.suffix}")
+    return candidate
+
+
+@dataclass
+class Outcome:
+    """What a retraining job reported (its JSON file): `accepted`, `version`, `path` of the new
+    checkpoint, `reason`, `collected` (players' drawings when it started), `metrics` (the new
+    model's, `HELD_OUT_SET` among them), `current` (the old model's version and held-out figures)."""
+    file: Path
+    data: dict
+
+    @property
+    def accepted(self) -> bool:
+        return bool(self.data.get("accepted")) and bool(self.data.get("path"))
+
+    @property
+    def version(self) -> str | None:
+        return self.data.get("version")
+
+    @property
+    def collected(self) -> int:
+        return count(self.data.get("collected"))
+
+    def record_metrics(self, decision: str) -> dict:
+        """The models-table metrics: the new model's evaluations plus how the decision was made."""
+        current = self.data.get("current") or {}
+        return {**(self.data.get("metrics") or {}), "previous_version": current.get("version"),
+                "previous_top1": current.get("top1"), "collected_drawings": self.data.get("collected", 0),
+                "decision": decision, "reason": self.data.get("reason", "")}
+
+
+def write_outcome(path: Path, data: dict) -> None:
+    """Write the outcome atomically: a reader sees the whole file or none of it."""
+    temp = path.with_name(f".{path.name}.tmp")
+    temp.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
+    os.replace(temp, path)
+
+
+def read_outcome(file: Path) -> Outcome:
+    """The outcome in `file`; OSError or ValueError (naming nothing: the caller names the file)."""
+    data = json.loads(Path(file).read_text(encoding="utf-8"))
+    if not isinstance(data, dict):   # every later step reads it as one: a crash loop otherwise
+        raise ValueError(f"a JSON object was expected, not {type(data).__name__}")
+    return Outcome(Path(file), data)
