@@ -1,7 +1,7 @@
 """Benchmark of the exhibition kiosk: a soak of hundreds of games, and the frame rate while it retrains.
 
 1. Soak: the real kiosk (App + Kiosk controller + bundled classifier + a real SQLite file) played by
-   scripted visitors (`game.autoplay`) on a fast clock, frame after frame without waiting, until they
+   scripted visitors (`game.kiosk.autoplay`) on a fast clock, frame after frame without waiting, until they
    have started `--games` games (default 500). Visitors tap, consent or not, draw, walk away (the idle
    reset brings the attract loop back), play again. Printed: resident memory (RSS) and frame work over
    time, crashes, and the verdicts: >= 500 games, no crash, RSS growth < 50 MB.
@@ -36,8 +36,8 @@ import pygame  # noqa: E402
 
 from bench_frames import percentile  # noqa: E402  (bench/ is the script's folder, first on sys.path)
 from game.app import App  # noqa: E402
-from game.autoplay import AutoplaySpec, Visitors  # noqa: E402
-from game.kiosk import Kiosk  # noqa: E402
+from game.kiosk.autoplay import AutoplaySpec, Visitors  # noqa: E402
+from game.kiosk.controller import Kiosk  # noqa: E402
 from game.settings import Settings  # noqa: E402
 from game.voice import Voice  # noqa: E402
 from model.classify import Classifier  # noqa: E402
@@ -132,7 +132,7 @@ def paced_run(app: App, visitors: Visitors, seconds: float) -> dict:
 
 
 def training(seconds: float, classifier, folder: Path, wait: float) -> None:
-    from game.learning import LearningConfig, OnSiteLearning
+    from game.kiosk.learning import LearningConfig, OnSiteLearning
     from model import synth
 
     db = folder / "learning.db"

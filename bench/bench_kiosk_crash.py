@@ -1,6 +1,6 @@
 """The kiosk's crash drill at full size: 50 SIGKILLs at random moments, a restart after each.
 
-The real `play.py --kiosk` with scripted visitors (`game.autoplay`) runs in a subprocess on a scratch
+The real `play.py --kiosk` with scripted visitors (`game.kiosk.autoplay`) runs in a subprocess on a scratch
 database and is killed (SIGKILL: nothing can catch it, like a power cut) at random moments, some of
 them during start-up; after each kill it is started again, and after the last one it must come back
 once more and stop cleanly on SIGTERM. Printed: kills, comebacks, start-up time to the first frame,
@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from game.crash_drill import format_result, run_drill  # noqa: E402
+from game.kiosk.crash_drill import format_result, run_drill  # noqa: E402
 
 
 def main(argv=None) -> int:

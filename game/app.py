@@ -5,29 +5,49 @@ SQLite store, the voice, the background guesser and the translations. Tests buil
 own services and drive it with `step(events, dt)`, exactly what `run()` does once per frame, so a full
 game runs headless in a fraction of a second.
 
+There is one frame loop, `run(hooks)`: the kiosk plugs its error guard, its SIGTERM flag and the
+scripted visitors into it (`hooks.FrameHooks`). Whoever needs to know when a game starts, finishes
+or is abandoned (the kiosk) joins `game_listeners` (`hooks.GameListener`) instead of watching `app.game`.
+
 Quitting happens in one place, `request_quit()`, which a kiosk mode can switch off (`quit_allowed`).
-A session is started in one place too, `start_session()`, where the consent screen will plug in.
+A session is started in one place too, `start_session()`, after the consent screen.
 """
 from __future__ import annotations
 
 import logging
 import os
 import random
-import sys
 import warnings
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pygame
 
 from . import theme
-from .canvas import UNITS
-from .guesser import Guesser
+from .guesser import Guesser, make_guesser
+from .hooks import FrameHooks, GameListener
 from .i18n import Translations
 from .rounds import Game, RoundResult, pick_prompts
-from .settings import MIN_SIZE, Settings, settings_from_args
+from .scenes.base import Scene
+from .scenes.consent import ConsentScene
+from .scenes.drawing import DrawingScene
+from .scenes.explain import ExplainScene
+from .scenes.gameover import GameOverScene
+from .scenes.payslip import PayslipScene
+from .scenes.prompt import PromptScene
+from .scenes.taught import TaughtScene
+from .scenes.title import TitleScene
+from .settings import MIN_SIZE, Settings
 from .ui import TextFitter
 from .voice import Voice
+
+if TYPE_CHECKING:   # torch and sqlite-utils load when the services do, not with this module
+    from model.classify import Classifier
+    from model.labour import Rates
+    from model.store import Session, Store
+
+    from .kiosk.controller import Kiosk
 
 log = logging.getLogger("pennydraw")
 MAX_FRAME_SECONDS = 0.25   # a stalled frame (window dragged, disk busy) must not eat a round
@@ -38,31 +58,32 @@ class StartError(Exception):
 
 
 class App:
-    def __init__(self, settings: Settings | None = None, classifier=None, store=None,
-                 voice: Voice | None = None, rng: random.Random | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, classifier: Classifier | None = None,
+                 store: Store | None = None, voice: Voice | None = None, rng: random.Random | None = None) -> None:
         self.settings = settings or Settings()
-        self.classifier = classifier
-        self.store = store
-        self.voice = voice
+        self.classifier: Classifier | None = classifier
+        self.store: Store | None = store
+        self.voice: Voice | None = voice
         self.rng = rng or random.Random(self.settings.seed)
         self.translations = Translations.load(self.settings.lang)
         self.text = TextFitter()
         self.screen: pygame.Surface | None = None
         self.clock: pygame.time.Clock | None = None
         self.guesser: Guesser | None = None
-        self.scene = None
+        self.scene: Scene | None = None
         self.game: Game | None = None
+        self.game_listeners: list[GameListener] = []
         self.running = False
         self.quit_allowed = True          # a kiosk mode sets this to False
-        self.kiosk = None                 # the exhibition controller (game/kiosk.py) in --kiosk mode
+        self.kiosk: Kiosk | None = None   # the exhibition controller (game/kiosk/) in --kiosk mode
         self.frames = 0
         self._owns_store = store is None
         self._shot_key = None
         self._shot_count = 0
-        self._game_over = None
-        self._payslip = None
+        self._game_over: GameOverScene | None = None
+        self._payslip: PayslipScene | None = None
         self.game_started_at: datetime | None = None   # when the current game's session began (UTC)
-        self._rates = None
+        self._rates: Rates | None = None
 
     # --- start and stop -----------------------------------------------------------------------
     def start(self) -> "App":
@@ -98,7 +119,7 @@ class App:
             # --model, else the store's active model (the last one `train.py --db` or the kiosk
             # recorded), else the bundled one; a file that does not load falls back with a warning.
             # One torch thread: the game loop and the voice need the other core.
-            from .startup_checks import StartupReport, choose_model
+            from .kiosk.startup_checks import StartupReport, choose_model
             report = StartupReport()
             self.classifier = choose_model(self.store, self.settings.model, report, threads=1)
             for note in report.notes:
@@ -107,9 +128,7 @@ class App:
             self.voice = Voice(self.translations.voice, enabled=not self.settings.mute,
                                rate=self.settings.speech_rate)
             self.voice.start()
-        # 1/50 of the canvas: under a pixel of the 28x28 raster the network sees.
-        self.guesser = Guesser(self.classifier, thin_step=UNITS / 50)
-        from .scenes.title import TitleScene
+        self.guesser = make_guesser(self.classifier)
         self.switch(TitleScene(self))
         self.running = True
         return self
@@ -145,13 +164,21 @@ class App:
     def window_size(self) -> tuple[int, int]:
         return self.screen.get_size()
 
-    def run(self) -> None:
-        while self.running:
-            dt = self.clock.tick(self.settings.fps) / 1000.0
-            self.step(pygame.event.get(), min(dt, MAX_FRAME_SECONDS))
-            pygame.display.flip()
+    def run(self, hooks: FrameHooks | None = None) -> None:
+        """Frames until the player quits (or `hooks` say stop): the game's one frame loop."""
+        hooks = hooks or FrameHooks()
+        while self.running and not hooks.stopping():
+            dt = min(self.clock.tick(self.settings.fps) / 1000.0, MAX_FRAME_SECONDS) * hooks.speed
+            events = pygame.event.get() + hooks.more_events(self, dt)
+            try:
+                self.step(events, dt)
+                pygame.display.flip()
+            except Exception as error:
+                if not hooks.frame_failed(self, error):
+                    raise
+            hooks.frame_done(self)
             if self.frames == 1:
-                log.info("first frame")
+                hooks.first_frame(self)
 
     def step(self, events, dt: float) -> None:
         """One frame: events to the scene, update, draw (the display is flipped by the caller)."""
@@ -186,7 +213,7 @@ class App:
             log.warning("could not save screenshot %s: %s", name, error)
 
     # --- scenes -------------------------------------------------------------------------------
-    def switch(self, scene) -> None:
+    def switch(self, scene: Scene) -> None:
         if self.scene is not None:
             self.scene.leave()
         self.scene = scene
@@ -201,7 +228,7 @@ class App:
         if self.voice is not None:
             self.voice.set_language(self.translations.voice)
 
-    def start_session(self, consent: bool):
+    def start_session(self, consent: bool) -> Session | None:
         """A new player session in the store, with the answer of the consent screen. Without consent
         the session lives in memory only and nothing of the game is ever written. A store that cannot
         write (a full disk, a read-only file) does not stop the game: it is played without storing."""
@@ -216,7 +243,6 @@ class App:
 
     def new_game(self) -> None:
         """Start and Play again: the participation agreement comes first, before any drawing."""
-        from .scenes.consent import ConsentScene
         self.switch(ConsentScene(self))
 
     def begin_game(self, consent: bool) -> None:
@@ -225,58 +251,77 @@ class App:
         rounds = min(self.settings.rounds, len(categories))
         if rounds < self.settings.rounds:
             log.warning("only %d categories: playing %d rounds", len(categories), rounds)
+        self._drop_game()
         self.game = Game(pick_prompts(categories, rounds, self.rng), self.store, self.start_session(consent))
         self.game_started_at = datetime.now(timezone.utc)
         self._game_over = self._payslip = None
-        from .scenes.prompt import PromptScene
         self.switch(PromptScene(self, self.game.current_word))
+        self._tell("game_started", self.game)
 
     def begin_round(self, word: str) -> None:
-        from .scenes.drawing import DrawingScene
         self.switch(DrawingScene(self, word))
+
+    def record_round(self, result: RoundResult) -> RoundResult:
+        """The drawing scene's finished round: kept and stored now (`Game.record`); the listeners hear
+        when it was the game's last."""
+        result = self.game.record(result)
+        if self.game.finished:
+            self._tell("game_finished", self.game)
+        return result
 
     def finish_round(self, result: RoundResult) -> None:
         if self.game.finished:
             self.show_game_over()
         else:
-            from .scenes.prompt import PromptScene
             self.switch(PromptScene(self, self.game.current_word))
 
     def show_game_over(self) -> None:
-        from .scenes.gameover import GameOverScene
         if self._game_over is None:
             self._game_over = GameOverScene(self)
         self.switch(self._game_over)
 
     def show_payslip(self) -> None:
         """The game's pay slip (kept for the game, so a saved-file message survives a visit back)."""
-        from .scenes.payslip import PayslipScene
         if self._payslip is None:
             self._payslip = PayslipScene(self)
         self.switch(self._payslip)
 
     def show_taught(self) -> None:
-        from .scenes.taught import TaughtScene
         self.switch(TaughtScene(self))
 
     def explain(self, index: int) -> None:
-        from .scenes.explain import ExplainScene
         self.switch(ExplainScene(self, index))
 
     def go_home(self) -> None:
         if self.kiosk is not None:  # a kiosk's home is its attract loop
             self.kiosk.go_home()
             return
-        from .scenes.title import TitleScene
         self.switch(TitleScene(self))
 
     def forget_game(self) -> None:
         """Drop the current game and every screen built for it (kiosk idle reset): the next visitor
         must never see the previous visitor's drawings or pay slip."""
-        self.game = None
+        self._drop_game()
         self._game_over = self._payslip = None
         if self.guesser is not None:
             self.guesser.cancel()
+
+    def _drop_game(self) -> None:
+        game, self.game = self.game, None
+        if game is not None and not game.finished:
+            self._tell("game_abandoned", game)
+
+    def _tell(self, what: str, game: Game) -> None:
+        for listener in list(self.game_listeners):
+            getattr(listener, what)(game)
+
+    def use_classifier(self, classifier: Classifier) -> None:
+        """Guess with `classifier` from now on (the kiosk swaps a retrained model in between games)."""
+        old = self.guesser
+        self.classifier = classifier
+        self.guesser = make_guesser(classifier)
+        if old is not None:
+            old.close()
 
     def read_totals(self) -> dict | None:
         """The players' totals of the whole installation (imported public data is not their work)."""
@@ -289,7 +334,7 @@ class App:
             return None
 
     @property
-    def rates(self):
+    def rates(self) -> Rates:
         """The sourced micro-task rates (assets/labour_rates.toml), read once."""
         if self._rates is None:
             from model.labour import load_rates
@@ -306,30 +351,3 @@ class App:
             log.info("erased %d drawing(s) older than %d days (--keep-days)", erased, days)
         return erased
 
-
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of `play.py`: parse the command line, play until the player quits."""
-    settings = settings_from_args(argv)
-    if settings.kiosk:  # exhibition mode: its own logging, start-up checks, signals and loop
-        from .kiosk_run import kiosk_main
-        return kiosk_main(settings)
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="pennydraw: %(message)s")
-    app = App(settings)
-    try:
-        app.start()
-    except Exception as error:  # a missing model or an unusable database: say which, plainly
-        from model.store import StoreError
-        known = (StoreError, pygame.error, StartError)
-        classify = sys.modules.get("model.classify")  # not imported yet: cannot be its error (no torch import)
-        if classify is not None:
-            known += (classify.CheckpointError,)
-        if isinstance(error, known):
-            log.error("cannot start: %s", error)
-            app.close()
-            return 2
-        raise
-    try:
-        app.run()
-    finally:
-        app.close()
-    return 0

@@ -13,9 +13,8 @@ from __future__ import annotations
 import pygame
 
 from . import theme
+from .theme import UNITS
 from .ui import Pointer
-
-UNITS = 1000  # canvas side in canvas units
 
 
 def event_time_ms(event: pygame.event.Event) -> int:

@@ -23,6 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from .theme import UNITS
+
 log = logging.getLogger(__name__)
 
 
@@ -139,3 +141,9 @@ class Guesser:
                 if guess is not None:
                     self._results.append(guess)
                 self._working = False
+
+
+def make_guesser(classifier) -> Guesser:
+    """The game's guesser for `classifier`: drawings thinned to one point per 1/50 of the canvas,
+    under a pixel of the 28x28 raster the network sees."""
+    return Guesser(classifier, thin_step=UNITS / 50)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass
 
-UNITS = 1000                # the game's canvas side in canvas units (game/canvas.py)
+from .theme import UNITS
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,7 @@ class Settings:
     input_grace: float = 0.35
     # Frames per second the loop aims for.
     fps: int = 60
-    # --- exhibition kiosk (`play.py --kiosk`, game/kiosk.py) ---
+    # --- exhibition kiosk (`play.py --kiosk`, game/kiosk/) ---
     # Kiosk mode: full screen, cursor hidden, attract loop when idle, no way out without the PIN.
     kiosk: bool = False
     # Seconds without any input before a kiosk game is abandoned (its finished rounds stay stored)
@@ -67,7 +67,7 @@ class Settings:
     retrain_every: int = 300
     # The kiosk's rotating log file; None means logs/pennydraw-kiosk.log beside the database.
     log: Path | None = None
-    # Hidden test driver: scripted visitors, e.g. "seed=3,speed=6,journal=PATH" (game/autoplay.py).
+    # Hidden test driver: scripted visitors, e.g. "seed=3,speed=6,journal=PATH" (game/kiosk/autoplay.py).
     autoplay: str | None = None
     # When set, a PNG of each new scene is saved here (tests and documentation screenshots).
     screenshot_dir: Path | None = field(

@@ -37,6 +37,9 @@ FONT_REGULAR = ASSETS / "fonts" / "Quicksand-Medium.ttf"
 
 # Layouts are designed for 1280x800 and scaled by this reference.
 REFERENCE_SIZE = (1280, 800)
+# The drawing canvas is a square of UNITS x UNITS canvas units whatever its size on screen: the space
+# drawings are captured, replayed and guessed in.
+UNITS = 1000
 
 
 def unit(size: tuple[int, int]) -> float:

@@ -17,7 +17,7 @@ database except to read it):
    the `models` table and swaps the model in between two games if it was accepted.
 
 No pygame: the job is the headless half of on-site learning; `model/onsite.py` is the contract it
-shares with the kiosk (`game/learning.py`).
+shares with the kiosk (`game/kiosk/learning.py`).
 """
 from __future__ import annotations
 

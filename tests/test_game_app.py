@@ -135,3 +135,81 @@ def test_the_game_plays_with_the_stores_active_model_unless_told_otherwise(tmp_p
             assert "falling back to the bundled model" in caplog.text
         finally:
             app.close()
+
+
+def test_listeners_hear_when_a_game_starts_finishes_or_is_abandoned(store):
+    class Listener:
+        def __init__(self):
+            self.heard = []
+
+        def game_started(self, game):
+            self.heard.append(("started", len(game.results)))
+
+        def game_finished(self, game):
+            self.heard.append(("finished", len(game.results)))
+
+        def game_abandoned(self, game):
+            self.heard.append(("abandoned", len(game.results)))
+
+    from game.rounds import RoundResult
+    app = make_app(store=store, rounds=2)
+    listener = Listener()
+    app.game_listeners.append(listener)
+    try:
+        app.begin_game(consent=True)
+        app.forget_game()                       # walked away before drawing anything
+        app.begin_game(consent=False)
+        for word in list(app.game.prompts):
+            app.record_round(RoundResult(word, [], False, None, 1000, []))
+        app.forget_game()                       # a finished game is not abandoned when it is dropped
+        assert listener.heard == [("started", 0), ("abandoned", 0), ("started", 0), ("finished", 2)]
+    finally:
+        app.close()
+
+
+def test_the_frame_loop_takes_hooks_for_events_errors_and_stopping(store, caplog):
+    from game.hooks import FrameHooks
+
+    class Hooks(FrameHooks):
+        speed = 2.0
+
+        def __init__(self):
+            self.failures, self.done, self.dts = [], 0, []
+
+        def stopping(self):
+            return self.done >= 5
+
+        def more_events(self, app, dt):
+            self.dts.append(dt)
+            return [pygame.event.Event(pygame.USEREVENT, crash=True)] if self.done == 1 else []
+
+        def frame_failed(self, app, error):
+            self.failures.append(str(error))
+            return True
+
+        def frame_done(self, app):
+            self.done += 1
+
+        def first_frame(self, app):
+            logging.getLogger("pennydraw").info("hooked first frame")
+
+    app = make_app(store=store)
+    original = app.scene.handle
+
+    def handle(event):
+        if getattr(event, "crash", False):
+            raise RuntimeError("a scene bug")
+        original(event)
+    app.scene.handle = handle
+    hooks = Hooks()
+    try:
+        with caplog.at_level(logging.INFO, logger="pennydraw"):
+            app.run(hooks)
+        assert app.running and hooks.done == 5 and hooks.failures == ["a scene bug"]
+        assert all(0 <= dt <= 0.5 for dt in hooks.dts) and "hooked first frame" in caplog.text
+        app.scene.handle = lambda event: (_ for _ in ()).throw(RuntimeError("unhandled"))
+        pygame.event.post(pygame.event.Event(pygame.USEREVENT))
+        with pytest.raises(RuntimeError, match="unhandled"):
+            app.run()                           # without hooks a failed frame ends the loop
+    finally:
+        app.close()

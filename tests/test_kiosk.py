@@ -8,7 +8,8 @@ import random
 import pygame
 import pytest
 
-from game.kiosk import HOLD_SECONDS, OPERATOR_EXIT_CODE, Kiosk
+from game.kiosk.controller import OPERATOR_EXIT_CODE, Kiosk
+from game.kiosk.rules import HOLD_SECONDS
 from game.scenes.attract import pick_drawing
 from game.scenes.pinpad import LOCK_SECONDS, MAX_LOCK_SECONDS, MAX_TRIES, TIMEOUT, PinLock
 from game_fixtures import (answer_consent, circle_points, click, draw_stroke, finger,

@@ -4,7 +4,7 @@ recorded before a kill must be in the database, `PRAGMA integrity_check` must sa
 must come back every time and stop cleanly at the end."""
 from __future__ import annotations
 
-from game.crash_drill import format_result, run_drill
+from game.kiosk.crash_drill import format_result, run_drill
 
 
 def test_the_kiosk_survives_ten_random_sigkills_without_losing_a_round(tmp_path):

@@ -8,7 +8,7 @@ import random
 import pygame
 import pytest
 
-from game.kiosk import Kiosk
+from game.kiosk.controller import Kiosk
 from game_fixtures import ScriptedClassifier, make_app, recognizes_after
 from model.store import Store
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import gc
 
-from game.autoplay import AutoplaySpec, Visitors, play_games
-from game.kiosk import Kiosk
+from game.kiosk.autoplay import AutoplaySpec, Visitors, play_games
+from game.kiosk.controller import Kiosk
 from game_fixtures import make_app
 from model.classify import Classifier
 from model.store import Store

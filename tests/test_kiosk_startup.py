@@ -13,9 +13,9 @@ import time
 
 import pytest
 
-from game.logs import LogConfig, close_kiosk_logging, format_fields, setup_kiosk_logging
+from game.kiosk.logs import LogConfig, close_kiosk_logging, format_fields, setup_kiosk_logging
 from game.settings import ROOT
-from game.startup_checks import StartupReport, check_database, choose_model
+from game.kiosk.startup_checks import StartupReport, check_database, choose_model
 from model.classify import BUNDLED_PATH
 from model.store import Store, StoreError
 
@@ -103,7 +103,7 @@ def test_a_damaged_database_is_moved_aside_and_a_new_one_started(tmp_path, caplo
 def test_a_second_damaged_database_at_the_same_clock_time_keeps_the_first(tmp_path):
     from datetime import datetime
 
-    from game.startup_checks import quarantine
+    from game.kiosk.startup_checks import quarantine
     db, boot = tmp_path / "kiosk.db", datetime(1970, 1, 1, 0, 0, 30)   # no clock battery, no network
     moved = []
     for content in (b"first damaged file", b"second damaged file"):
@@ -164,7 +164,7 @@ def test_the_log_rotates_and_never_grows_without_bound(tmp_path):
 
 
 def test_a_crash_at_start_leaves_its_traceback_in_the_kiosk_log(tmp_path, monkeypatch):
-    import game.kiosk_run
+    import game.kiosk.run
     from game.settings import settings_from_args
 
     for name in ("SDL_NO_SIGNAL_HANDLERS", "SDL_VIDEO_MINIMIZE_ON_FOCUS_LOSS"):
@@ -172,12 +172,12 @@ def test_a_crash_at_start_leaves_its_traceback_in_the_kiosk_log(tmp_path, monkey
 
     def broken_disk_check(path, report):
         raise RuntimeError("an unforeseen bug")
-    monkeypatch.setattr(game.kiosk_run, "check_disk", broken_disk_check)
+    monkeypatch.setattr(game.kiosk.run, "check_disk", broken_disk_check)
     log_path = tmp_path / "kiosk.log"
     settings = settings_from_args(["--kiosk", "--db", str(tmp_path / "kiosk.db"), "--log", str(log_path),
                                    "--mute", "--retrain-every", "0"])
     with pytest.raises(RuntimeError):
-        game.kiosk_run.kiosk_main(settings)
+        game.kiosk.run.kiosk_main(settings)
     text = log_path.read_text()
     assert "the kiosk crashed" in text and "RuntimeError: an unforeseen bug" in text
 
@@ -221,7 +221,7 @@ def test_the_systemd_unit_restarts_for_ever_except_after_the_operator_exit():
     import configparser
     import shlex
 
-    from game.kiosk import OPERATOR_EXIT_CODE
+    from game.kiosk.controller import OPERATOR_EXIT_CODE
     from game.settings import settings_from_args
 
     unit = configparser.ConfigParser(strict=False, interpolation=None)

@@ -21,7 +21,7 @@ import random
 import pygame
 
 from .. import theme
-from ..replay import UNITS, Replay
+from ..replay import Replay
 from ..settings import LANGUAGES
 from ..ui import Button, card, is_confirm
 from .base import Scene
@@ -267,7 +267,7 @@ class AttractScene(Scene):
             self._paper.fill(theme.PAPER)
             self._inked = 0
         if self.replay is not None:
-            scale, width = side / UNITS, max(3, round(side / 90))
+            scale, width = side / theme.UNITS, max(3, round(side / 90))
             for n in range(self._inked, self.visible_points):
                 stroke, index, x, y = self.replay.point(n)
                 end = (x * scale, y * scale)

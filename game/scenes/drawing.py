@@ -160,7 +160,7 @@ class DrawingScene(Scene):
         result = RoundResult(word=self.word, drawing=self.canvas.drawing(), recognized=self.recognized,
                              guessed_at_ms=self.guessed_at_ms, duration_ms=self.duration_ms,
                              guesses=list(self.history), final=list(self.final or self.current))
-        self.result = self.app.game.record(result)
+        self.result = self.app.record_round(result)
 
     # --- words --------------------------------------------------------------------------------
     def guess_sentence(self, separator: str = " ") -> str:

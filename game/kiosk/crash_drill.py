@@ -1,8 +1,8 @@
 """The crash drill: kill the kiosk at random moments, restart it each time, and check nothing was lost.
 
-    python -m game.crash_drill --kills 50 [--seed 1] [--workdir DIR]
+    python -m game.kiosk.crash_drill --kills 50 [--seed 1] [--workdir DIR]
 
-Each cycle starts `play.py --kiosk` with scripted visitors (`game.autoplay`, a fast clock) on a
+Each cycle starts `play.py --kiosk` with scripted visitors (`autoplay.py`, a fast clock) on a
 scratch database, waits until it shows its first frame (or, for some cycles, not even that), lets the
 visitors play for a random moment and sends SIGKILL, the one signal nothing can catch, as a power
 cut or the kernel's out-of-memory killer would. After the last kill the kiosk must come back once
@@ -29,7 +29,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass
@@ -133,7 +133,7 @@ def run_drill(workdir: Path, kills: int = 10, seed: int = 0, alive: tuple[float,
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m game.crash_drill", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m game.kiosk.crash_drill", description=__doc__.split("\n")[0])
     parser.add_argument("--kills", type=int, default=50, help="SIGKILLs, each followed by a restart (default 50)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the moments and the visitors")
     parser.add_argument("--workdir", type=Path, help="where the scratch database goes (default: a temporary folder)")

@@ -31,7 +31,7 @@ from model.onsite import (HELD_OUT_SET, HOLDOUT_PERCENT, MIN_HELD_OUT, OUTCOME_P
 
 log = logging.getLogger("pennydraw.learning")
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)

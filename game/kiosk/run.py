@@ -1,18 +1,19 @@
 """The kiosk process: what `play.py --kiosk` runs, from the start-up checks to the last log line.
 
-1. Logging to the rotating file first (`game.logs`), so everything after it leaves a trace.
+1. Logging to the rotating file first (`logs.py`), so everything after it leaves a trace.
 2. Signals: SIGINT (Ctrl+C) and SIGHUP are ignored, SIGTERM (`systemctl stop`) stops cleanly. SDL's
    own handlers are switched off, since SDL would turn both signals into a window-close event; a
    fullscreen window is kept up when another window takes the focus.
-3. Start-up checks (`game.startup_checks`): the database's integrity, the model (the store's active
+3. Start-up checks (`startup_checks.py`): the database's integrity, the model (the store's active
    one, else the bundled one), the disk.
 4. The App in full screen with the `Kiosk` controller installed, on-site learning when configured,
    and scripted visitors when the hidden `--autoplay` option asks for them.
-5. The loop: like `App.run`, plus the kiosk's guard: a frame that raises is logged and the attract
-   loop comes back (`Kiosk.recover`), so one bug does not end an exhibition day.
+5. The App's frame loop (`App.run`) with the kiosk's hooks (`KioskLoop`): a frame that raises is
+   logged and the attract loop comes back (`Kiosk.recover`), so one bug does not end an exhibition
+   day; SIGTERM ends it after the frame; scripted visitors add their events.
 
-Exit status: 0 after SIGTERM, `kiosk.OPERATOR_EXIT_CODE` (10) after the operator's PIN (the systemd
-unit does not restart on it), 2 when the kiosk cannot start, 1 after a storm of errors.
+Exit status: 0 after SIGTERM, `controller.OPERATOR_EXIT_CODE` (10) after the operator's PIN (the
+systemd unit does not restart on it), 2 when the kiosk cannot start, 1 after a storm of errors.
 """
 from __future__ import annotations
 
@@ -20,11 +21,11 @@ import logging
 import os
 import signal
 
-import pygame
-
-from .app import MAX_FRAME_SECONDS, App
+from ..app import App
+from ..hooks import FrameHooks
 from .autoplay import AutoplaySpec, Visitors
-from .kiosk import Kiosk
+from .controller import Kiosk
+from .learning import OnSiteLearning
 from .logs import close_kiosk_logging, default_log_path, format_fields, setup_kiosk_logging
 from .startup_checks import StartupReport, check_database, check_disk, choose_model
 
@@ -55,23 +56,29 @@ def restore_signals(previous: dict) -> None:
         signal.signal(signum, handler)
 
 
-def run_loop(app: App, kiosk: Kiosk, stop: StopFlag, visitors: Visitors | None = None) -> None:
-    """Frames until the operator leaves or SIGTERM arrives; a failed frame goes to `kiosk.recover`."""
-    speed = visitors.spec.speed if visitors else 1.0
-    while app.running and stop.reason is None:
-        dt = min(app.clock.tick(app.settings.fps) / 1000.0, MAX_FRAME_SECONDS) * speed
-        events = pygame.event.get()
-        if visitors is not None:
-            events += visitors.events(app, dt)
-        try:
-            app.step(events, dt)
-            pygame.display.flip()
-        except Exception as error:
-            kiosk.recover(error)
-        if visitors is not None:
-            visitors.after_frame(app)
-        if app.frames == 1:
-            log.info("kiosk ready: first frame shown")
+class KioskLoop(FrameHooks):
+    """The kiosk's part of `App.run`: stop on SIGTERM, survive a failed frame, scripted visitors."""
+
+    def __init__(self, kiosk: Kiosk, stop: StopFlag, visitors: Visitors | None = None) -> None:
+        self.kiosk, self.stop, self.visitors = kiosk, stop, visitors
+        self.speed = visitors.spec.speed if visitors else 1.0
+
+    def stopping(self) -> bool:
+        return self.stop.reason is not None
+
+    def more_events(self, app: App, dt: float) -> list:
+        return self.visitors.events(app, dt) if self.visitors is not None else []
+
+    def frame_failed(self, app: App, error: Exception) -> bool:
+        self.kiosk.recover(error)   # re-raises in an error storm
+        return True
+
+    def frame_done(self, app: App) -> None:
+        if self.visitors is not None:
+            self.visitors.after_frame(app)
+
+    def first_frame(self, app: App) -> None:
+        log.info("kiosk ready: first frame shown")
 
 
 def kiosk_main(settings) -> int:
@@ -106,12 +113,11 @@ def kiosk_main(settings) -> int:
             log.error("cannot start: %s", error)
             return 2
         if settings.retrain_every > 0:
-            from .learning import OnSiteLearning
             learning = OnSiteLearning(store, settings.db, settings.retrain_every, report.model_path)
         kiosk = Kiosk(app, learning).install()
         if settings.autoplay:
             visitors = Visitors(AutoplaySpec.parse(settings.autoplay))
-        run_loop(app, kiosk, stop, visitors)
+        app.run(KioskLoop(kiosk, stop, visitors))
         log.info(format_fields("kiosk stopped", reason=stop.reason or "operator", frames=app.frames,
                                games=kiosk.games_started, finished=kiosk.games_finished,
                                abandoned=kiosk.games_abandoned))
