@@ -37,7 +37,7 @@ import pygame  # noqa: E402
 from game.app import App  # noqa: E402
 from game.settings import Settings, parse_size  # noqa: E402
 from game.voice import Voice  # noqa: E402
-from model.classify import load_or_bundled  # noqa: E402
+from model.classify import choose_model  # noqa: E402
 from model.store import Store  # noqa: E402
 
 P99_GOAL_MS = 20.0
@@ -124,9 +124,10 @@ def main(argv=None) -> int:
     parser.add_argument("--model", type=Path, default=None, help="checkpoint (default: bundled)")
     parser.add_argument("--size", type=parse_size, default=(1280, 800), help="window size WxH")
     args = parser.parse_args(argv)
-    real, warning = load_or_bundled(args.model, threads=1)
-    if warning:
+    choice = choose_model(args.model, threads=1)
+    for warning in choice.warnings:
         print(warning)
+    real = choice.classifier
     real.predict([[[0, 10], [0, 10]]])  # warm up, as the game does
     timed = TimedClassifier(real)
     rows = []

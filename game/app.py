@@ -119,11 +119,12 @@ class App:
             # --model, else the store's active model (the last one `train.py --db` or the kiosk
             # recorded), else the bundled one; a file that does not load falls back with a warning.
             # One torch thread: the game loop and the voice need the other core.
-            from .kiosk.startup_checks import StartupReport, choose_model
-            report = StartupReport()
-            self.classifier = choose_model(self.store, self.settings.model, report, threads=1)
-            for note in report.notes:
-                log.info("%s", note)
+            from model.classify import choose_model
+            choice = choose_model(self.settings.model, self.store, threads=1)
+            for warning in choice.warnings:
+                log.warning("%s", warning)
+            log.info("%s", choice.note)
+            self.classifier = choice.classifier
         if self.voice is None:
             self.voice = Voice(self.translations.voice, enabled=not self.settings.mute,
                                rate=self.settings.speech_rate)

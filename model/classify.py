@@ -15,12 +15,17 @@ Malformed input (NaN, ragged strokes, wrong shapes) raises ValueError.
 
 A checkpoint is a plain dict (see `make_checkpoint`) read with `torch.load(weights_only=True)`, so
 a file cannot run code when loaded. Anything that is not a readable pennydraw checkpoint raises
-`CheckpointError` naming the file and what is wrong; `load_or_bundled` falls back to the bundled model.
+`CheckpointError` naming the file and what is wrong.
+
+Which model plays is one rule, `choose_model`: `--model`, else the store's active model, else the
+bundled one; a model that does not load or cannot guess (`check_usable`) falls back to the bundled
+model with a warning. The game, the kiosk and the benchmarks all go through it.
 """
 from __future__ import annotations
 
 import os
 import tempfile
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -241,15 +246,59 @@ def _is_empty_stroke(stroke) -> bool:
     return False
 
 
-def load_or_bundled(path=None, threads: int | None = None) -> tuple[Classifier, str | None]:
-    """Load `path`, or the bundled model with a one-line warning if `path` cannot be loaded.
+# ---- which model plays ---------------------------------------------------------------------
 
-    Returns (classifier, None) on success and (bundled classifier, warning) on fallback. Raises
-    CheckpointError only if the bundled model itself is broken.
-    """
-    if path is None or Path(path).resolve() == BUNDLED_PATH.resolve():
-        return Classifier.load(None, threads=threads), None
-    try:
-        return Classifier.load(path, threads=threads), None
-    except CheckpointError as error:
-        return Classifier.load(None, threads=threads), f"{error}; using the bundled model instead"
+def _first_line(error: Exception) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0][:300]
+
+
+SMOKE_DRAWING = [[[0, 10, 20], [0, 10, 0]]]   # one stroke: the guess every chosen model must answer
+
+
+def check_usable(classifier: Classifier) -> Classifier:
+    """A checkpoint that loads must also answer: a wrong shape shows up only on the first guess.
+    The guess also warms the network up before the first player. Raises on a model that cannot."""
+    if len(classifier.categories) < 2:
+        raise ValueError(f"{classifier.path}: only {len(classifier.categories)} categories")
+    classifier.predict(SMOKE_DRAWING)
+    return classifier
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """The model `choose_model` picked, and what to log about it."""
+    classifier: Classifier
+    path: Path | None                 # the checkpoint in use; None is the bundled one
+    note: str                         # one line: what was loaded, and why that one
+    fell_back: bool = False           # the wanted model was unusable: the bundled one plays instead
+    warnings: list[str] = field(default_factory=list)   # one line each, for the log
+
+
+def choose_model(requested=None, store=None, threads: int | None = None) -> ModelChoice:
+    """The classifier to play with: `requested` (`--model`), else `store`'s active model (the last
+    one `train.py --db` or the kiosk recorded), else the bundled `assets/model.pt`.
+
+    Anything wrong with the wanted one (a missing or foreign file, a network that cannot guess, a
+    models table that cannot be read) falls back to the bundled model with a warning; a broken
+    bundled model raises (CheckpointError), since there is nothing left to fall back to."""
+    wanted, why, warnings, fell_back = requested, "--model", [], False
+    if wanted is None and store is not None:
+        try:
+            active = store.active_model()
+        except Exception as error:   # a models table that cannot be read must not stop the game
+            warnings.append(f"cannot read the active model from the store: {error}")
+            active = None
+        if active is not None:
+            wanted, why = Path(active["path"]), f"active model {active['version']}"
+    if wanted is not None and Path(wanted).resolve() != BUNDLED_PATH.resolve():
+        try:
+            classifier = check_usable(Classifier.load(wanted, threads=threads))
+            return ModelChoice(classifier, Path(wanted), f"model {wanted} ({why}) loaded: version "
+                               f"{classifier.version}", warnings=warnings)
+        except Exception as error:   # CheckpointError, a missing file, a network that cannot guess
+            fell_back = True
+            warnings.append(f"model {wanted} ({why}) is unusable: {_first_line(error)}; "
+                            "falling back to the bundled model")
+    classifier = check_usable(Classifier.load(None, threads=threads))
+    return ModelChoice(classifier, None, f"bundled model {BUNDLED_PATH} loaded: version {classifier.version}",
+                       fell_back, warnings)

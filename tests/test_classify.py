@@ -214,19 +214,19 @@ def test_missing_checkpoint_and_directories_raise_checkpoint_error(tmp_path):
         Classifier.load(tmp_path)
 
 
-def test_load_or_bundled_falls_back_with_a_warning(tmp_path, checkpoint_path, monkeypatch):
+def test_choose_model_falls_back_with_a_warning(tmp_path, checkpoint_path, monkeypatch):
     monkeypatch.setattr(classify, "BUNDLED_PATH", checkpoint_path)
-    clf, warning = classify.load_or_bundled(checkpoint_path)
-    assert warning is None and clf.path == checkpoint_path
+    choice = classify.choose_model(checkpoint_path)
+    assert choice.warnings == [] and not choice.fell_back and choice.classifier.path == checkpoint_path
     broken = write_bad(tmp_path, "truncated")
-    clf, warning = classify.load_or_bundled(broken)
-    assert clf.version == "test-1" and clf.path == checkpoint_path
-    assert str(broken) in warning and "bundled" in warning
-    clf, warning = classify.load_or_bundled(None)
-    assert warning is None and clf.path == checkpoint_path
+    choice = classify.choose_model(broken)
+    assert choice.classifier.version == "test-1" and choice.classifier.path == checkpoint_path
+    assert choice.fell_back and str(broken) in choice.warnings[0] and "bundled" in choice.warnings[0]
+    choice = classify.choose_model(None)
+    assert choice.warnings == [] and choice.classifier.path == checkpoint_path
     monkeypatch.setattr(classify, "BUNDLED_PATH", broken)
     with pytest.raises(CheckpointError):
-        classify.load_or_bundled(tmp_path / "missing.pt")
+        classify.choose_model(tmp_path / "missing.pt")
 
 
 def test_real_quickdraw_drawings_and_bitmaps_are_accepted(clf, sample_dir):

@@ -212,10 +212,9 @@ class OnSiteLearning:
     def activate(self, outcome: Outcome):
         """Load an accepted model, record it as the active one; the classifier, or None if unusable."""
         self.ready.remove(outcome)
-        from model.classify import Classifier
+        from model.classify import Classifier, check_usable
         try:
-            classifier = Classifier.load(outcome.data["path"], threads=1)
-            classifier.predict([[[0, 10, 20], [0, 10, 0]]])
+            classifier = check_usable(Classifier.load(outcome.data["path"], threads=1))
         except Exception as error:
             log.error("retrained model %s cannot be loaded (%s): kept the current model", outcome.version, error)
             self._record(outcome, active=False, decision=f"unusable: {error}")

@@ -9,7 +9,8 @@ last run left behind into a working game, and say in the log what it found:
   try `sqlite3 FILE .recover`) and a fresh database is started, so the exhibition goes on.
 - The model: the checkpoint asked for (`--model`, else the active model of the store's `models`
   table, i.e. the last one learned on site) must load and answer a guess; otherwise the bundled
-  `assets/model.pt` is used, with a log line naming the file and what is wrong.
+  `assets/model.pt` is used, with a log line naming the file and what is wrong (the rule is
+  `model.classify.choose_model`; this check writes what it chose into the report and the log).
 - The disk: a warning when little space is left for drawings and retrained models.
 
 No pygame here: the checks run before the window opens.
@@ -104,42 +105,18 @@ def check_database(path: str | Path, report: StartupReport) -> None:
     report.notes.append(f"database {path} damaged: moved to {moved}, new database started")
 
 
-def _usable(classifier) -> None:
-    """A checkpoint that loads must also answer; a wrong shape shows up only on the first guess."""
-    if len(classifier.categories) < 2:
-        raise ValueError(f"{classifier.path}: only {len(classifier.categories)} categories")
-    classifier.predict([[[0, 10, 20], [0, 10, 0]]])   # also warms it up before the first visitor
-
-
 def choose_model(store, requested: Path | None, report: StartupReport, threads: int = 1):
-    """The classifier to play with: `requested`, else the store's active model, else the bundled one."""
-    from model.classify import BUNDLED_PATH, Classifier
+    """The classifier to play with (`classify.choose_model`), noted in `report` and the log; a broken
+    bundled model stops the kiosk."""
+    from model.classify import choose_model as choose
 
-    wanted, why = requested, "--model"
-    if wanted is None and store is not None:
-        try:
-            active = store.active_model()
-        except Exception as error:   # a models table that cannot be read must not stop the kiosk
-            log.warning("cannot read the active model from the store: %s", error)
-            active = None
-        if active is not None:
-            wanted, why = Path(active["path"]), f"active model {active['version']}"
-    if wanted is not None and Path(wanted).resolve() != BUNDLED_PATH.resolve():
-        try:
-            classifier = Classifier.load(wanted, threads=threads)
-            _usable(classifier)
-            report.model_path, report.model_version = Path(wanted), classifier.version
-            report.notes.append(f"model {wanted} ({why}) loaded: version {classifier.version}")
-            return classifier
-        except Exception as error:   # CheckpointError, a missing file, a network that cannot guess
-            report.fell_back = True
-            log.warning("model %s (%s) is unusable: %s; falling back to the bundled model",
-                        wanted, why, str(error).splitlines()[0][:300])
-    classifier = Classifier.load(None, threads=threads)   # a broken bundled model stops the kiosk
-    _usable(classifier)
-    report.model_path, report.model_version = None, classifier.version
-    report.notes.append(f"bundled model {BUNDLED_PATH} loaded: version {classifier.version}")
-    return classifier
+    choice = choose(requested, store, threads=threads)
+    for warning in choice.warnings:
+        log.warning("%s", warning)
+    report.model_path, report.model_version = choice.path, choice.classifier.version
+    report.fell_back = choice.fell_back
+    report.notes.append(choice.note)
+    return choice.classifier
 
 
 def check_disk(path: str | Path, report: StartupReport) -> None:
