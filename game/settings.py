@@ -3,6 +3,10 @@
 `play.py --help` prints the parser built here. Everything the scenes tune (round length, how sure the
 machine must be, how often it guesses, how fast it talks) lives in `Settings`, so a kiosk operator or a
 test changes one value instead of hunting through scene code.
+
+The rules a value must follow are checked once, in `Settings.__post_init__`, whoever builds it (the
+command line, the kiosk config file, a test); the parser only turns text into numbers and paths, and
+turns a refused value into argparse's usual one-line error.
 """
 from __future__ import annotations
 
@@ -92,13 +96,22 @@ class Settings:
             raise ValueError(f"rounds must be at least 1, got {self.rounds}")
         if not 0 < self.threshold <= 1:
             raise ValueError(f"threshold must be in (0, 1], got {self.threshold}")
-        if self.keep_days is not None and (isinstance(self.keep_days, bool) or not isinstance(self.keep_days, int)
-                                           or self.keep_days < 1):
+        if self.keep_days is not None and not _is_whole(self.keep_days, 1):
             raise ValueError(f"keep_days must be a whole number of days >= 1 or None, got {self.keep_days!r}")
-        check_kiosk_settings(self)
         width, height = self.size
         if width < MIN_SIZE[0] or height < MIN_SIZE[1]:
             raise ValueError("window size must be at least {}x{}, got {}x{}".format(*MIN_SIZE, width, height))
+        # Kiosk values that would make an exhibition unattended-unsafe.
+        if not self.idle_seconds > 0:
+            raise ValueError(f"idle_seconds must be positive, got {self.idle_seconds}")
+        if self.pin is not None and not (str(self.pin).isdigit() and 4 <= len(str(self.pin)) <= 12):
+            raise ValueError("the operator PIN must be 4 to 12 digits")  # never echo the PIN itself
+        if not _is_whole(self.retrain_every, 0):
+            raise ValueError(f"retrain_every must be a whole number >= 0, got {self.retrain_every!r}")
+
+
+def _is_whole(value, minimum: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
 
 
 def _int_or_none(text: str | None) -> int | None:
@@ -110,6 +123,7 @@ def _int_or_none(text: str | None) -> int | None:
         raise ValueError(f"PENNYDRAW_SEED must be a whole number, got {text!r}") from None
 
 
+# --- text into values (the rules are Settings') -------------------------------------------------
 def parse_size(text: str) -> tuple[int, int]:
     """'1280x800' -> (1280, 800); a clear error for anything else."""
     parts = text.lower().replace("*", "x").split("x")
@@ -117,41 +131,29 @@ def parse_size(text: str) -> tuple[int, int]:
         width, height = (int(part) for part in parts)
     except ValueError:
         raise argparse.ArgumentTypeError(f"size must look like 1280x800, got {text!r}") from None
-    if width < MIN_SIZE[0] or height < MIN_SIZE[1]:
-        raise argparse.ArgumentTypeError("size must be at least {}x{}, got {!r}".format(*MIN_SIZE, text))
     return width, height
 
 
-def _positive_float(text: str) -> float:
+def _seconds(text: str) -> float:
     try:
-        value = float(text)
+        return float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"seconds must be positive, got {text!r}")
-    return value
 
 
-def _whole_number(text: str, minimum: int, what: str = "a whole number") -> int:
-    """An argparse value: an int of at least `minimum`, or a one-line error saying what was expected."""
+def _whole_number(text: str, what: str = "a whole number") -> int:
+    """An argparse value: an int, or a one-line error saying what was expected."""
     try:
-        value = int(text)
+        return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
-    if value < minimum:
-        raise argparse.ArgumentTypeError(f"expected at least {minimum}, got {text!r}")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    return _whole_number(text, 1)
 
 
 def parse_keep_days(text: str) -> int | None:
     """'30' -> 30, 'forever' -> None (kept until erased); a clear error for anything else."""
     if text.strip().lower() == "forever":
         return None
-    return _whole_number(text, 1, "a whole number of days or 'forever'")
+    return _whole_number(text, "a whole number of days or 'forever'")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -170,9 +172,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="language of text, prompts and voice (default en)")
     parser.add_argument("--mute", action="store_true", help="no spoken guesses")
     parser.add_argument("--fullscreen", action="store_true", help="fill the whole screen")
-    parser.add_argument("--seconds", type=_positive_float, default=defaults.seconds,
+    parser.add_argument("--seconds", type=_seconds, default=defaults.seconds,
                         help=f"seconds per drawing (default {defaults.seconds:g})")
-    parser.add_argument("--rounds", type=_positive_int, default=defaults.rounds,
+    parser.add_argument("--rounds", type=_whole_number, default=defaults.rounds,
                         help=f"prompts per game (default {defaults.rounds})")
     parser.add_argument("--size", type=parse_size, default=defaults.size, metavar="WxH",
                         help="window size (default {}x{})".format(*defaults.size))
@@ -184,27 +186,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def settings_from_args(argv: list[str] | None) -> Settings:
-    """Parse the command line into Settings (argparse exits with a message on bad input)."""
-    args = build_parser().parse_args(argv)
-    return Settings(db=args.db, model=args.model, lang=args.lang, mute=args.mute,
-                    fullscreen=args.fullscreen, seconds=args.seconds, rounds=args.rounds,
-                    size=args.size, keep_days=args.keep_days,
-                    **kiosk_options(args))
+    """Parse the command line into Settings (argparse exits with a message on bad input, and on a
+    value the Settings refuse)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return Settings(db=args.db, model=args.model, lang=args.lang, mute=args.mute,
+                        fullscreen=args.fullscreen, seconds=args.seconds, rounds=args.rounds,
+                        size=args.size, keep_days=args.keep_days,
+                        **kiosk_options(args, parser))
+    except ValueError as error:
+        parser.error(str(error))
 
 
 # --- kiosk mode: its options, and the config file that keeps the PIN off the command line ----------
 KIOSK_CONFIG_KEYS = {"pin": str, "idle_seconds": (int, float), "retrain_every": int, "log": str}
-
-
-def check_kiosk_settings(settings: "Settings") -> None:
-    """Kiosk values that would make an exhibition unattended-unsafe get a clear error at start."""
-    if not settings.idle_seconds > 0:
-        raise ValueError(f"idle_seconds must be positive, got {settings.idle_seconds}")
-    if settings.pin is not None and not (str(settings.pin).isdigit() and 4 <= len(str(settings.pin)) <= 12):
-        raise ValueError("the operator PIN must be 4 to 12 digits")  # never echo the PIN itself
-    if isinstance(settings.retrain_every, bool) or not isinstance(settings.retrain_every, int) \
-            or settings.retrain_every < 0:
-        raise ValueError(f"retrain_every must be a whole number >= 0, got {settings.retrain_every!r}")
 
 
 def read_kiosk_config(path: Path) -> dict:
@@ -226,10 +222,6 @@ def read_kiosk_config(path: Path) -> dict:
     return data
 
 
-def _non_negative_int(text: str) -> int:
-    return 0 if text.strip() == "0" else _positive_int(text)
-
-
 def add_kiosk_arguments(parser: argparse.ArgumentParser) -> None:
     defaults = Settings()
     group = parser.add_argument_group("exhibition kiosk")
@@ -238,33 +230,29 @@ def add_kiosk_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--config", type=Path, metavar="PATH",
                        help="kiosk config file (TOML: pin, idle_seconds, retrain_every, log); "
                             "the command line wins over it")
-    group.add_argument("--idle-seconds", type=_positive_float, metavar="S",
+    group.add_argument("--idle-seconds", type=_seconds, metavar="S",
                        help=f"abandon a kiosk game after S seconds without input (default {defaults.idle_seconds:g})")
     group.add_argument("--pin", metavar="DIGITS",
                        help="operator PIN for the exit (prefer the config file: a command line is visible to ps)")
-    group.add_argument("--retrain-every", type=_non_negative_int, metavar="N",
+    group.add_argument("--retrain-every", type=_whole_number, metavar="N",
                        help=f"retrain on site after every N new drawings, 0 never (default {defaults.retrain_every})")
     group.add_argument("--log", type=Path, metavar="PATH",
                        help="kiosk log file, rotated (default logs/pennydraw-kiosk.log beside the database)")
     group.add_argument("--autoplay", help=argparse.SUPPRESS)  # scripted visitors for the crash tests
 
 
-def kiosk_options(args: argparse.Namespace) -> dict:
+def kiosk_options(args: argparse.Namespace, parser: argparse.ArgumentParser) -> dict:
     """Settings fields of the kiosk options: the command line first, then the config file."""
     config = {}
     if args.config is not None:
         try:
             config = read_kiosk_config(args.config)
         except argparse.ArgumentTypeError as error:
-            build_parser().error(str(error))
+            parser.error(str(error))
     options = {"kiosk": args.kiosk, "autoplay": args.autoplay}
     for name in ("pin", "idle_seconds", "retrain_every", "log"):
         value = getattr(args, name)
         value = config.get(name) if value is None else value
         if value is not None:
             options[name] = Path(value) if name == "log" else value
-    try:
-        check_kiosk_settings(argparse.Namespace(**{**vars(Settings()), **options}))
-    except ValueError as error:
-        build_parser().error(str(error))
     return options
