@@ -1,6 +1,7 @@
 """Translations: every word the player reads or hears, in English, French and Dutch.
 
-Each language is one JSON file in assets/i18n/ with three parts:
+Each language is one JSON file in assets/i18n/, read and checked by `model/translations.py` (the
+labour ledger reads the same files): here the game's side of it, `Translations`, with
 - `text`: sentences with `{placeholders}` ("Draw: {thing}", "Dessine : {thing}");
 - `categories`: for each Quick, Draw! category its bare name ("chat") and the name with the right
   indefinite article ("un chat", "une pomme", "een kat"), because gender cannot be computed;
@@ -12,16 +13,15 @@ half-translated file never crashes an exhibition; the tests insist that no key i
 """
 from __future__ import annotations
 
-import json
 import logging
-import string
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .settings import ASSETS, LANGUAGES
+from model.translations import I18N_DIR, language_file, placeholders, read_language_file
+
+__all__ = ["I18N_DIR", "Translations", "placeholders", "read_language_file"]
 
 log = logging.getLogger(__name__)
-I18N_DIR = ASSETS / "i18n"
 
 
 @dataclass
@@ -40,9 +40,7 @@ class Translations:
     @classmethod
     def load(cls, lang: str, folder: Path = I18N_DIR) -> "Translations":
         """Read `<folder>/<lang>.json` (with English behind it for missing keys)."""
-        if lang not in LANGUAGES:
-            raise ValueError(f"unknown language {lang!r}; choose one of {', '.join(LANGUAGES)}")
-        data = read_language_file(folder / f"{lang}.json")
+        data = language_file(lang, folder)
         fallback = None if lang == "en" else cls.load("en", folder)
         return cls(lang=lang, text=data["text"], categories=data["categories"],
                    language_name=data["language_name"], voice=data["voice"],
@@ -104,24 +102,3 @@ class Translations:
             self._warned.add(what)
             log.warning("%s translation lacks %s; using English", self.lang, what)
 
-
-def placeholders(template: str) -> list[str]:
-    """Names of the {placeholders} in a template."""
-    return [name for _, name, _, _ in string.Formatter().parse(template) if name]
-
-
-def read_language_file(path: Path) -> dict:
-    """Load one language file, checking its shape so a typo is reported by file and key."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ValueError(f"translation file {path} is missing") from None
-    except json.JSONDecodeError as error:
-        raise ValueError(f"translation file {path} is not valid JSON: {error}") from None
-    for key in ("language_name", "voice", "text", "categories"):
-        if key not in data:
-            raise ValueError(f"translation file {path} has no {key!r}")
-    for category, entry in data["categories"].items():
-        if not isinstance(entry, dict) or not {"name", "a"} <= set(entry):
-            raise ValueError(f"translation file {path}: category {category!r} needs 'name' and 'a'")
-    return data

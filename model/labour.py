@@ -6,7 +6,8 @@ for (Antonio A. Casilli, *En attendant les robots*, Seuil, 2019). This module tu
 worked, labels produced)
 into a `Ledger` whose every figure carries the key of the `assets/labour_rates.toml` entry it came
 from (or `SESSION` when the game measured it), so a screen can print the source beside each number.
-It also formats figures and a payslip for the game's three locales.
+It also formats figures and a payslip for the game's three locales (its words are the `ledger`
+section of the language files, `assets/i18n/*.json`).
 
 Pure: no pygame, no torch, no sqlite, nothing done at import. Money is `decimal.Decimal` throughout
 (the rates file is read with `parse_float=Decimal`); rounding happens only when formatting.
@@ -29,9 +30,11 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Iterator, Mapping
 
+from model import translations
+
 DEFAULT_RATES_PATH = Path(__file__).resolve().parents[1] / "assets" / "labour_rates.toml"
 SESSION = "session"  # source key of the figures measured in the player's session, not read from the file
-LOCALES = ("en", "fr", "nl")
+LOCALES = translations.LANGUAGES
 NBSP = "\u00a0"
 
 # The sections of the rates file and the unit each one's entries must have (None: any unit).
@@ -41,29 +44,25 @@ OPTIONAL_FIELDS = ("url", "page", "checked")
 # The per-label rates a ledger prices labels at (cheapest first with the bundled figures); required.
 LEDGER_RATE_KEYS = ("rates.low", "rates.sagemaker", "rates.typical")
 
-TEXT = {
-    "en": {
-        "employer": "Employer", "the_machine": "the machine", "time_worked": "Time worked",
-        "units": "Units produced (labels)", "rates.low": "Rate: penny task",
-        "rates.sagemaker": "Rate: Amazon SageMaker Ground Truth", "rates.typical": "Rate: typical micro-task",
-        "gross": "Gross at this rate", "paid": "Paid to you", "per_label": "per label", "hour": "h",
-        "session": "measured during your game",
-    },
-    "fr": {
-        "employer": "Employeur", "the_machine": "la machine", "time_worked": "Temps travaillé",
-        "units": "Unités produites (étiquettes)", "rates.low": f"Tarif{NBSP}: micro-tâche à un centime",
-        "rates.sagemaker": f"Tarif{NBSP}: Amazon SageMaker Ground Truth",
-        "rates.typical": f"Tarif{NBSP}: micro-tâche courante", "gross": "Brut à ce tarif",
-        "paid": "Net à payer", "per_label": "par étiquette", "hour": "h", "session": "mesuré pendant votre partie",
-    },
-    "nl": {
-        "employer": "Werkgever", "the_machine": "de machine", "time_worked": "Gewerkte tijd",
-        "units": "Geproduceerde eenheden (labels)", "rates.low": "Tarief: taak van een cent",
-        "rates.sagemaker": "Tarief: Amazon SageMaker Ground Truth", "rates.typical": "Tarief: gangbare microtaak",
-        "gross": "Bruto tegen dit tarief", "paid": "Uitbetaald aan jou", "per_label": "per label", "hour": "u",
-        "session": "gemeten tijdens jouw spel",
-    },
-}
+
+class _LedgerTexts(Mapping):
+    """The ledger's words by locale: the `ledger` section of `assets/i18n/<locale>.json` (the one
+    translation system, `model/translations.py`), read when first used, never at import."""
+
+    def __getitem__(self, locale: str) -> dict[str, str]:
+        if locale not in LOCALES:
+            raise KeyError(locale)
+        return translations.ledger_text(locale)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(LOCALES)
+
+    def __len__(self) -> int:
+        return len(LOCALES)
+
+
+TEXT: Mapping[str, dict[str, str]] = _LedgerTexts()
+
 # (group separator, decimal separator) per locale
 SEPARATORS = {"en": (",", "."), "fr": (NBSP, ","), "nl": (".", ",")}
 
