@@ -61,10 +61,7 @@ def read_npz(path, skip_bad: bool = False, report: ReadReport | None = None) -> 
                     try:
                         drawing = _drawing_from_stroke3(stroke3)
                     except ValueError as error:
-                        message = f"{path}, {split}[{index}]: {error}"
-                        if not skip_bad:
-                            raise FormatError(message) from None
-                        report._skip(message)
+                        report.bad(f"{path}, {split}[{index}]: {error}", skip_bad)
                         continue
                     report.read += 1
                     yield dict.fromkeys(FIELDS) | {"word": word, "drawing": drawing, "split": split}

@@ -89,9 +89,7 @@ def read_bin(path, skip_bad: bool = False, report: ReadReport | None = None,
                         break  # the record continues in the next chunk
                     message = (f"{path}, record {index} at byte {consumed}: truncated, the file ends "
                                f"{len(buffer) - offset} bytes into it")
-                    if not skip_bad:
-                        raise FormatError(message) from None
-                    report._skip(message)
+                    report.bad(message, skip_bad)
                     return
                 except ValueError as error:  # out of step: fatal even with skip_bad
                     raise FormatError(f"{path}, record {index} at byte {consumed}: {error}") from None
@@ -101,9 +99,7 @@ def read_bin(path, skip_bad: bool = False, report: ReadReport | None = None,
                     yield record
                 else:
                     message = f"{path}, record {index} at byte {consumed}: a stroke without points"
-                    if not skip_bad:
-                        raise FormatError(message)
-                    report._skip(message)
+                    report.bad(message, skip_bad)
                 index, consumed, offset = index + 1, consumed + end - offset, end
             if not chunk:
                 return

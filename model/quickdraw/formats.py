@@ -102,10 +102,7 @@ def read_ndjson(path, skip_bad: bool = False, report: ReadReport | None = None) 
             try:
                 record = _record_from_json(line.decode("utf-8"))
             except ValueError as error:  # UnicodeDecodeError is one too
-                message = f"{path}, line {number}: {error}"
-                if not skip_bad:
-                    raise FormatError(message) from None
-                report._skip(message)
+                report.bad(f"{path}, line {number}: {error}", skip_bad)
                 continue
             report.read += 1
             yield record

@@ -42,6 +42,13 @@ class ReadReport:
         if len(self.errors) < self.max_errors:
             self.errors.append(message)
 
+    def bad(self, message: str, skip_bad: bool) -> None:
+        """A malformed record, `message` naming the file and where: FormatError, or with `skip_bad`
+        one more skipped record (the caller then moves on to the next)."""
+        if not skip_bad:
+            raise FormatError(message) from None
+        self._skip(message)
+
 def category_from_path(path) -> str:
     """`.../full_binary_alarm clock.bin` -> "alarm clock": Google names files after the category."""
     name = Path(path).stem

@@ -1,8 +1,9 @@
 """The drawing store: SQLite (WAL) with every consented drawing, its guesses, sessions and models.
 
-`store.py` is the `Store` itself (the public contract, `from model.store import Store`); `schema.py`
-its migrations and erasure tombstones; `codec.py` how drawings, guesses and codes become rows;
-`merge.py` several kiosks' stores into one. Importing the package opens nothing.
+`store.py` is the `Store` itself (the public contract, `from model.store import Store`), with its
+models table in `models_table.py`; `schema.py` its migrations and erasure tombstones; `codec.py`
+how drawings, guesses and codes become rows; `merge.py` several kiosks' stores into one. Importing
+the package opens nothing.
 """
 from model.store.schema import MIGRATIONS
 from model.store.store import DEFAULT_DB_PATH, MEMORY, Session, Store, StoreError

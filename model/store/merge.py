@@ -83,17 +83,8 @@ def merge_one(out: Store, source: Path, activate_first: bool = True) -> MergeCou
     conn.create_function("code_tombstone", 1, code_tombstone, deterministic=True)
     conn.execute("ATTACH DATABASE ? AS src", (str(source),))
     try:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with out.transaction(f"merge {source}", preposition="into"):
             _copy(conn, counts, activate_first)
-        except BaseException:
-            conn.rollback()
-            raise
-        conn.execute("COMMIT")
-    except sqlite3.Error as error:
-        if conn.in_transaction:
-            conn.rollback()
-        raise StoreError(f"could not merge {source} into {out.path}: {error}") from error
     finally:
         conn.execute("DETACH DATABASE src")
     counts.seconds = time.perf_counter() - started

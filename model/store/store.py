@@ -10,7 +10,8 @@ migrations. Two promises shape the code:
   (``synchronous=NORMAL`` under WAL: a power cut may undo the last commits, never corrupt the file.)
 
 Players can erase everything they made with the short code their session got (``forget``); deleted
-rows are overwritten (``secure_delete``) and the write-ahead log is truncated afterwards.
+rows are overwritten (``secure_delete``) and the write-ahead log is truncated afterwards. The trained
+models' table is read and written by the methods of `models_table.py`, a base class of `Store`.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from model.store.codec import (
     encode_drawing, encode_guesses, imported_row, milliseconds, new_code,
     normalize_code, utc_iso,
 )
+from model.store.models_table import ModelsTable
 from model.store.schema import KNOWN, MIGRATIONS, code_tombstone
 
 DEFAULT_DB_PATH = Path(__file__).resolve().parents[2] / "data" / "pennydraw.db"
@@ -70,7 +72,7 @@ def _drawing_dict(row: sqlite3.Row) -> dict:
 
 # ---- the store ---------------------------------------------------------------------------------
 
-class Store:
+class Store(ModelsTable):
     """The SQLite drawing store. ``Store(path)`` opens (and creates or upgrades) the database;
     ``Store(path, read_only=True)`` opens an existing one for reading only (nothing is created,
     upgraded or written: the retraining job's view of a kiosk's live database)."""
@@ -131,8 +133,9 @@ class Store:
         return f"Store({str(self.path)!r})"
 
     @contextlib.contextmanager
-    def _writing(self, what: str) -> Iterator[sqlite3.Connection]:
-        """One write transaction, committed on success; SQLite failures become StoreError."""
+    def transaction(self, what: str, preposition: str = "in") -> Iterator[sqlite3.Connection]:
+        """One write transaction, committed on success, rolled back on any error; SQLite failures
+        become StoreError("could not {what} {preposition} {path}: ..."). `merge` writes through it too."""
         conn = self.db.conn
         try:
             conn.execute("BEGIN IMMEDIATE")  # take the write lock now: no deadlock on upgrade
@@ -145,7 +148,7 @@ class Store:
         except sqlite3.Error as error:
             if conn.in_transaction:
                 conn.rollback()
-            raise StoreError(f"could not {what} in {self.path}: {error}") from error
+            raise StoreError(f"could not {what} {preposition} {self.path}: {error}") from error
 
     def _cursor(self, sql: str, params: Iterable = ()) -> sqlite3.Cursor:
         cursor = self.db.conn.cursor()
@@ -176,7 +179,7 @@ class Store:
         """A new session; stored at once with a fresh erasure code if, and only if, consent is given."""
         if not consent:
             return Session(id=None, code=None, consent=False, locale=locale, kiosk=kiosk)
-        with self._writing("start a session") as conn:
+        with self.transaction("start a session") as conn:
             session_id, code = self._insert_session(conn, locale, True, kiosk, "game")
         return Session(id=session_id, code=code, consent=True, locale=locale, kiosk=kiosk)
 
@@ -194,7 +197,7 @@ class Store:
             return None
         if session.id is None:
             raise ValueError("a consented session needs an id: start it with start_session()")
-        with self._writing("save a drawing") as conn:
+        with self.transaction("save a drawing") as conn:
             drawing_id = conn.execute(
                 "INSERT INTO drawings (key, session_id, word, drawing, recognized, guessed_at_ms, "
                 "duration_ms, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -286,7 +289,7 @@ class Store:
         if not name:
             raise ValueError("source must name the imported file")
         added = 0
-        with self._writing(f"import {name}") as conn:
+        with self.transaction(f"import {name}") as conn:
             session_id, _ = self._insert_session(conn, None, True, None, f"import:{name}")
             sql = ("INSERT OR IGNORE INTO drawings (key, session_id, word, drawing, recognized, "
                    "duration_ms, created_at, countrycode) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
@@ -311,7 +314,7 @@ class Store:
         normalized = normalize_code(code)
         if normalized is None:
             return 0
-        with self._writing("erase a session") as conn:
+        with self.transaction("erase a session") as conn:
             in_session = "SELECT id FROM sessions WHERE code = ?"
             now = utc_iso()
             conn.execute("INSERT OR IGNORE INTO erasures (key, erased_at) VALUES (?, ?)",
@@ -331,7 +334,7 @@ class Store:
             raise ValueError(f"days must be a number >= 0, got {days!r}")
         cutoff = utc_iso(datetime.now(timezone.utc) - timedelta(days=days))
         game = "SELECT id FROM sessions WHERE source = 'game'"
-        with self._writing("purge old drawings") as conn:
+        with self.transaction("purge old drawings") as conn:
             erased = conn.execute(f"DELETE FROM drawings WHERE created_at < ? AND session_id IN ({game})",
                                   (cutoff,)).rowcount
             conn.execute(f"DELETE FROM sessions WHERE id IN ({game}) AND started_at < ? AND NOT EXISTS "
@@ -370,36 +373,3 @@ class Store:
         if self.path != MEMORY:
             with contextlib.suppress(sqlite3.Error):
                 self.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
-
-    # ---- models --------------------------------------------------------------------------------
-
-    def record_model(self, version: str, path: str | Path, examples: int, metrics: dict,
-                     player_examples: int = 0, trained_at=None, active: bool = True) -> None:
-        """Record (or update) a trained model; ``active=True`` makes it the only active one."""
-        if not isinstance(version, str) or not version:
-            raise ValueError(f"version must be a non-empty string, got {version!r}")
-        try:  # numpy numbers (an accuracy from torch or numpy) become plain ones
-            metrics_text = json.dumps(metrics, sort_keys=True, default=lambda value: value.item())
-        except (TypeError, ValueError, AttributeError) as error:
-            raise ValueError(f"metrics must be JSON data (dicts, lists, numbers, text): {error}") from None
-        now = utc_iso()
-        trained = utc_iso(trained_at) if trained_at is not None else None
-        with self._writing(f"record model {version}") as conn:
-            if active:
-                conn.execute("UPDATE models SET active = 0 WHERE active = 1 AND version != ?", (version,))
-            conn.execute(
-                "INSERT INTO models (version, path, trained_at, examples, player_examples, metrics, "
-                "active, activated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(version) DO UPDATE SET "
-                "path = excluded.path, trained_at = coalesce(?, trained_at), examples = excluded.examples, "
-                "player_examples = excluded.player_examples, metrics = excluded.metrics, "
-                "active = excluded.active, activated_at = coalesce(excluded.activated_at, activated_at)",
-                (version, str(path), trained or now, int(examples), int(player_examples), metrics_text,
-                 int(bool(active)), now if active else None, trained))
-
-    def models(self) -> list[dict]:
-        """Every recorded model, oldest first, ``metrics`` decoded and ``active`` a bool."""
-        rows = self._reading("SELECT * FROM models ORDER BY trained_at, id")
-        return [dict(row, metrics=json.loads(row["metrics"]), active=bool(row["active"])) for row in rows]
-
-    def active_model(self) -> dict | None:
-        return next((model for model in self.models() if model["active"]), None)
