@@ -5,7 +5,7 @@
 
 Prints one table. Goals (DEVELOPERS.md): predict() on one drawing, rasterisation included, on one CPU
 thread p50 <= 1 ms and p99 <= 5 ms; training >= 1,500 images/s on 2 threads; the doodle generator
-(`model/synth.py`) >= 2,000 drawings/s on one core. Accuracy is measured on
+(`model/synth/`) >= 2,000 drawings/s on one core. Accuracy is measured on
 ../shared/quickdraw-sample (real Quick, Draw! drawings, never trained on) for the model's categories:
 the headline is the macro average (mean over categories, as the issue states its target), with the
 pooled share of all examples beside it.
