@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pygame
 
 from . import theme
+from .provenance import shown
 from .ui import TextFitter
 
 GRID = (0.0, 0.25, 0.5, 0.75, 1.0)
@@ -51,7 +52,8 @@ def draw_line_plot(surface: pygame.Surface, rect: pygame.Rect, points: list[Plot
         pygame.draw.line(surface, colour, (area.left, y), (area.right, y), max(1, px(2 if level == 0 else 1)))
         if level in (0.0, 0.5, 1.0):
             box = pygame.Rect(rect.left, y - px(14), axis_w - px(10), px(28))
-            text.draw(surface, percent(level), box, theme.TEXT_SOFT, max_size=px(20), bold=False, align="right")
+            text.draw(surface, percent(level), box, theme.TEXT_SOFT, max_size=px(20), bold=False, align="right",
+                      figures=(shown(percent(level), "interface"),))
     xs = point_positions(len(points), area)
     coords = [(x, y_of(point.value)) for x, point in zip(xs, points)]
     if len(coords) > 1:
@@ -69,6 +71,8 @@ def draw_line_plot(surface: pygame.Surface, rect: pygame.Rect, points: list[Plot
             continue
         colour = theme.TEXT if point.highlight else theme.TEXT_SOFT
         above = pygame.Rect(x - slot // 2, y - radius - px(6) - value_h, slot, value_h)
-        text.draw(surface, point.value_text, above, colour, max_size=px(26), valign="bottom")
+        text.draw(surface, point.value_text, above, colour, max_size=px(26), valign="bottom",
+                  figures=(shown(point.value_text, "machine"),))
         below = pygame.Rect(x - slot // 2, area.bottom + px(8), slot, label_h)
-        text.draw(surface, point.label, below, colour, max_size=px(20), bold=point.highlight)
+        text.draw(surface, point.label, below, colour, max_size=px(20), bold=point.highlight,
+                  figures=(shown(point.label, "machine"),))

@@ -29,6 +29,11 @@ MISS = (255, 104, 84)              # "Sorry" and the last seconds of the countdo
 BUTTON = (70, 78, 160)             # secondary buttons on the stage
 BUTTON_RIM = (98, 108, 196)
 OTHERS_INK = (60, 70, 140)         # other people's drawings in "how the machine knows"
+GENERATED_INK = (118, 104, 150)    # doodles the generator drew, told apart from people's drawings
+COPPER = (214, 132, 72)            # the penny-task coins of the facts
+COPPER_DARK = (160, 88, 42)
+SILVER = (206, 210, 222)           # the coin that paid more than 10 cents
+SILVER_DARK = (140, 146, 168)
 
 # Fonts: Quicksand (SIL Open Font License, see assets/fonts/Quicksand-LICENSE.txt); its Latin set
 # covers French and Dutch accents (é è ê ç œ ë ï).

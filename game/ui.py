@@ -1,8 +1,11 @@
 """Widgets every scene shares: fonts, text that always fits its box, big rounded buttons, pointers.
 
 - `TextFitter` draws text inside a rectangle: it wraps at spaces and shrinks the font until the text
-  fits, and records every string that could not fit even at the smallest size in `overflows`, so the
-  tests can render every scene in every language and demand an empty list.
+  fits, and records every string that could not fit even at the smallest size, or that would be cut
+  by the edge of the surface it is drawn on, in `overflows`, so the tests can render every scene in
+  every language and demand an empty list. Each `draw` may say where the numbers in its string come
+  from (`figures`, see `provenance.py`); with `record` set to a list, every string drawn is kept
+  there for the screen audit.
 - `Button` is a big rounded, labelled rectangle; scenes hit-test it with `pointer()` results.
 - `pointer(event, window_size)` turns mouse and touch events into one shape (down/move/up at a pixel
   position), and drops the synthetic mouse events SDL makes from touches, so nothing happens twice.
@@ -16,6 +19,7 @@ from typing import Callable
 import pygame
 
 from . import theme
+from .provenance import Drawn, Shown
 
 CONFIRM_KEYS = (pygame.K_RETURN, pygame.K_KP_ENTER, pygame.K_SPACE)
 
@@ -70,6 +74,7 @@ class TextFitter:
     def __init__(self, fonts: Fonts | None = None) -> None:
         self.fonts = fonts or Fonts()
         self.overflows: list[tuple[str, tuple[int, int]]] = []
+        self.record: list[Drawn] | None = None   # the screen audit sets a list: every string drawn
         self._fits: OrderedDict = OrderedDict()
         self._renders: OrderedDict = OrderedDict()
 
@@ -106,8 +111,9 @@ class TextFitter:
 
     def draw(self, surface: pygame.Surface, text: str, rect: pygame.Rect, colour,
              max_size: int, min_size: int | None = None, bold: bool = True,
-             align: str = "center", valign: str = "center") -> pygame.Rect:
-        """Draw `text` fitted into `rect`; returns the area the text covers."""
+             align: str = "center", valign: str = "center", figures: tuple[Shown, ...] = ()) -> pygame.Rect:
+        """Draw `text` fitted into `rect`; returns the area the text covers. `figures` are the numbers
+        in `text` with their sources (the screen audit checks them; drawing ignores them)."""
         rect = pygame.Rect(rect)
         fitted = self.fit(text, rect.size, max_size, min_size, bold)
         key = (fitted, tuple(colour), bold)
@@ -128,6 +134,11 @@ class TextFitter:
             surface.blit(line, (x, y))
             covered.union_ip(pygame.Rect(x, y, line.get_width(), fitted.line_height))
         surface.set_clip(clip)
+        if fitted.fits and text.strip() and not clip.contains(covered):
+            self.overflows.append((text, (rect.width, rect.height)))   # cut by the surface's edge or clip
+        if self.record is not None:
+            self.record.append(Drawn(text, tuple(figures), tuple(rect), tuple(covered), fitted.size,
+                                     surface.get_size(), fitted.fits))
         return covered
 
     def _remember(self, cache: OrderedDict, key, value) -> None:
@@ -158,8 +169,10 @@ STYLES = {  # fill, rim, text
 class Button:
     """A big rounded button; `rect` is set by the owning scene's layout."""
 
-    def __init__(self, label: str, action: Callable[[], None], style: str = "plain") -> None:
+    def __init__(self, label: str, action: Callable[[], None], style: str = "plain",
+                 sources: tuple[str, ...] = ()) -> None:
         self.label = label
+        self.sources = sources   # where a number in the label comes from (a keypad digit: "interface")
         self.action = action
         self.style = style
         self.rect = pygame.Rect(0, 0, 0, 0)
@@ -194,7 +207,8 @@ class Button:
         local = pygame.Rect(0, 0, width, height)
         card(image, local, fill, radius, shadow=shadow, rim=rim)
         inner = local.inflate(-radius, -height // 5)
-        text.draw(image, self.label, inner, colour, max_size=int(height * 0.45))
+        figures = (Shown(self.label, self.sources),) if self.sources else ()
+        text.draw(image, self.label, inner, colour, max_size=int(height * 0.45), figures=figures)
         return image
 
 

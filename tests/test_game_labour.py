@@ -111,7 +111,7 @@ def test_taught_shows_the_players_share_and_a_retraining_during_the_game(tmp_pat
             scene = app.scene
             assert [(p.label, p.value, p.highlight) for p in scene.points()] == [("v1", 0.5, False),
                                                                                ("now", 0.6, True)]
-            facts = [sentence for _, sentence in scene.facts()]
+            facts = [sentence for _, sentence, _ in scene.facts()]
             assert facts == ["200 of the 1,200 drawings behind this machine came from players.",
                              "Your drawings from this game (1) are in the database: the next training will "
                              "learn from them."]

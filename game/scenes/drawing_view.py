@@ -14,6 +14,7 @@ import pygame
 from model import labour
 
 from .. import theme
+from ..provenance import shown
 from ..ui import card
 
 URGENT_SECONDS = 5.0   # the countdown turns red for the last seconds
@@ -91,7 +92,8 @@ def draw_static(scene, surface: pygame.Surface) -> None:
     draw_header(scene, surface, view.header)
     if len(game.prompts) > 1:  # "1/1" would say nothing
         text.draw(surface, f"{game.index + 1}/{len(game.prompts)}", view.counter, theme.TEXT_SOFT,
-                  max_size=px(40), align="right")
+                  max_size=px(40), align="right",
+                  figures=(shown(f"{game.index + 1}/{len(game.prompts)}", "session", "settings"),))
     scene.canvas.draw_sheet(surface)
     pygame.draw.circle(surface, theme.BACKGROUND_DEEP, view.clock_centre, view.clock_radius)
     rect = view.bubble
@@ -165,7 +167,7 @@ def draw_clock(scene, surface: pygame.Surface) -> None:
     box = pygame.Rect(0, 0, int(radius * 1.3), int(radius * 1.1))
     box.center = centre
     scene.app.text.draw(surface, number, box, theme.TEXT if seconds > URGENT_SECONDS else colour,
-                        max_size=int(radius * 1.05))
+                        max_size=int(radius * 1.05), figures=(shown(number, "session"),))
 
 
 def draw_bubble(scene, surface: pygame.Surface) -> None:
@@ -189,7 +191,8 @@ def draw_bars(scene, surface: pygame.Surface) -> None:
         value = pygame.Rect(label.right, row.top, row.width - label.width, label_h)
         colour = theme.SUCCESS if name == scene.word else theme.TEXT
         text.draw(surface, tr.name(name), label, colour, max_size=px(30), align="left")
-        text.draw(surface, tr.percent(probability), value, colour, max_size=px(30), align="right")
+        text.draw(surface, tr.percent(probability), value, colour, max_size=px(30), align="right",
+                  figures=(shown(tr.percent(probability), "machine"),))
         track = pygame.Rect(row.left, label.bottom + px(2), row.width, max(4, int(row.height * 0.22)))
         pygame.draw.rect(surface, theme.BACKGROUND_DEEP, track, border_radius=track.height // 2)
         filled = track.copy()
@@ -221,11 +224,11 @@ def draw_meter(scene, surface: pygame.Surface) -> None:
     labels, seconds = work_so_far(scene)
     session = scene.app.game.session
     donated = session is not None and session.consent
-    sentence = scene.t("meter" if donated else "meter_declined", labels=scene.app.translations.number(labels),
-                       time=labour.format_duration(seconds, scene.app.translations.lang))
+    count, time = scene.app.translations.number(labels), labour.format_duration(seconds, scene.app.translations.lang)
+    sentence = scene.t("meter" if donated else "meter_declined", labels=count, time=time)
     pygame.draw.rect(surface, theme.BACKGROUND_DEEP, rect, border_radius=rect.height // 2)
     scene.app.text.draw(surface, sentence, rect.inflate(-rect.height, -px(6)), theme.TEXT_SOFT,
-                        max_size=px(24), bold=False)
+                        max_size=px(24), bold=False, figures=(shown(count, "session"), shown(time, "session")))
 
 
 def draw_verdict(scene, surface: pygame.Surface) -> None:

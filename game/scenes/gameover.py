@@ -11,6 +11,7 @@ import math
 import pygame
 
 from .. import theme
+from ..provenance import shown
 from ..sketch import Thumbnails
 from ..ui import Button, card
 from .base import Scene
@@ -107,7 +108,8 @@ class GameOverScene(Scene):
     def draw_static(self, surface: pygame.Surface) -> None:
         surface.fill(theme.BACKGROUND)
         text, px, game = self.app.text, self.px, self.app.game
-        text.draw(surface, self.score_sentence(), self.title_rect, theme.ACCENT, max_size=px(52))
+        text.draw(surface, self.score_sentence(), self.title_rect, theme.ACCENT, max_size=px(52),
+                  figures=(shown(game.score, "session"), shown(len(game.results), "session")))
         text.draw(surface, self.t("tap_to_explain"), self.subtitle_rect, theme.TEXT_SOFT,
                   max_size=px(28), bold=False)
         for index, (cell, result) in enumerate(zip(self.cells, game.results)):
@@ -139,13 +141,11 @@ def draw_result_card(scene: Scene, surface: pygame.Surface, rect: pygame.Rect, r
     line_h = words.height / 6
     name_rect = pygame.Rect(words.left, words.top, words.width, int(line_h * 1.5))
     text.draw(surface, tr.name(result.word), name_rect, theme.INK, max_size=px(36), align="left")
-    if result.recognized:
-        verdict = scene.t("guessed_in", seconds=tr.number((result.guessed_at_ms or 0) / 1000, 1))
-    else:
-        verdict = scene.t("not_guessed")
+    seconds = tr.number((result.guessed_at_ms or 0) / 1000, 1)
+    verdict = scene.t("guessed_in", seconds=seconds) if result.recognized else scene.t("not_guessed")
     verdict_rect = pygame.Rect(words.left, name_rect.bottom, words.width, int(line_h * 1.2))
     text.draw(surface, verdict, verdict_rect, theme.SUCCESS if result.recognized else theme.MISS,
-              max_size=px(26), align="left")
+              max_size=px(26), align="left", figures=(shown(seconds, "session"),) if result.recognized else ())
     top = result.top[:3]
     list_top = verdict_rect.bottom + int(line_h * 0.2)
     row_h = (words.bottom - list_top) // 3
@@ -153,4 +153,4 @@ def draw_result_card(scene: Scene, surface: pygame.Surface, rect: pygame.Rect, r
         row = pygame.Rect(words.left, list_top + index * row_h, words.width, row_h)
         colour = theme.SUCCESS if name == result.word else theme.INK_SOFT
         text.draw(surface, f"{tr.name(name)}\u00a0\u00a0{tr.percent(probability)}", row, colour,
-                  max_size=px(22), bold=False, align="left")
+                  max_size=px(22), bold=False, align="left", figures=(shown(tr.percent(probability), "machine"),))

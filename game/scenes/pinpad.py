@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pygame
 
 from .. import theme
+from ..provenance import shown
 from ..ui import Button, card
 from .base import Scene
 
@@ -57,7 +58,8 @@ class PinPadScene(Scene):
         self.lock = lock or PinLock()
         self.idle = 0.0
         self.message_key: str | None = None
-        self.digit_buttons = [Button(str(n), lambda n=n: self.type_digit(str(n))) for n in range(10)]
+        self.digit_buttons = [Button(str(n), lambda n=n: self.type_digit(str(n)), sources=("interface",))
+                              for n in range(10)]
         self.erase_button = Button("", self.erase)   # an arrow is drawn on it (the font has none)
         self.ok_button = Button("", self.confirm, style="accent")
         self.cancel_button = Button("", self.cancel)
@@ -152,7 +154,8 @@ class PinPadScene(Scene):
         else:
             message = self.t(self.message_key) if self.message_key else ""
         if message:
-            text.draw(surface, message, self.message_rect, theme.MISS, max_size=px(30))
+            text.draw(surface, message, self.message_rect, theme.MISS, max_size=px(30),
+                      figures=(shown(int(self.locked_for) + 1, "settings"),))
         self.ok_button.label = self.t("pin_ok")
         self.cancel_button.label = self.t("pin_cancel")
         enabled = self.locked_for <= 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pygame
 
 from .. import theme
+from ..provenance import shown
 from ..ui import Button, card
 from .base import Scene
 
@@ -76,11 +77,12 @@ class PromptScene(Scene):
         card(surface, self.card_rect, theme.PAPER, px(36), shadow=px(10), rim=theme.PAPER_EDGE)
         round_text = (self.t("round_of", n=game.index + 1, total=len(game.prompts)) if len(game.prompts) > 1
                       else self.t("round_only"))  # "Drawing 1 of 1" reads oddly in a one-round game
-        text.draw(surface, round_text, self.round_rect, theme.INK_SOFT, max_size=px(30))
+        text.draw(surface, round_text, self.round_rect, theme.INK_SOFT, max_size=px(30),
+                  figures=(shown(game.index + 1, "session"), shown(len(game.prompts), "settings")))
         text.draw(surface, self.t("draw_label"), self.label_rect, theme.INK, max_size=px(52))
         text.draw(surface, tr.thing(self.word), self.thing_rect, theme.MISS, max_size=px(120))
         text.draw(surface, self.t("in_under", seconds=self.seconds_text()), self.time_rect,
-                  theme.INK, max_size=px(44), bold=False)
+                  theme.INK, max_size=px(44), bold=False, figures=(shown(self.seconds_text(), "settings"),))
         self._draw_progress(surface)
 
     def _draw_progress(self, surface: pygame.Surface) -> None:

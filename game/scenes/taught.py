@@ -16,6 +16,7 @@ from model import teaching
 
 from .. import theme
 from ..plot import PlotPoint, draw_line_plot
+from ..provenance import shown
 from ..ui import Button, card
 from .base import Scene
 
@@ -61,25 +62,26 @@ class TaughtScene(Scene):
         return [PlotPoint(self.t("taught_now") if v.current else f"v{numbers[v.version]}", v.accuracy,
                           tr.percent(v.accuracy), v.current) for v in self.history.plotted]
 
-    def facts(self) -> list[tuple[str, str]]:
-        """(big figure, sentence) cards beside the plot, in reading order."""
+    def facts(self) -> list[tuple[str, str, tuple]]:
+        """(big figure, sentence, where its numbers come from) cards beside the plot, in reading order."""
         tr, facts = self.app.translations, []
         current = self.history.current
         if current is not None and current.examples > 0:
             key = "taught_players" if current.player_examples else "taught_players_none"
-            facts.append((tr.number(current.player_examples),
-                          self.t(key, players=tr.number(current.player_examples),
-                                 examples=tr.number(current.examples))))
-        drawn = sum(1 for result in self.app.game.results if result.has_ink)
+            players, examples = tr.number(current.player_examples), tr.number(current.examples)
+            facts.append((players, self.t(key, players=players, examples=examples),
+                          (shown(players, "machine"), shown(examples, "machine"))))
+        drawn = tr.number(sum(1 for result in self.app.game.results if result.has_ink))
         if self.donated:
-            facts.append((tr.number(drawn), self.t("taught_yours_donated", count=tr.number(drawn))))
+            facts.append((drawn, self.t("taught_yours_donated", count=drawn), (shown(drawn, "session"),)))
         else:
-            facts.append(("0", self.t("taught_yours_declined")))
+            facts.append(("0", self.t("taught_yours_declined"), (shown("0", "session"),)))
         if self.retrained:
             newest = self.retrained[-1]
             when = teaching.parse_time(newest["trained_at"]).astimezone().strftime("%H:%M")
-            facts.append(("!", self.t("taught_retrained", when=when,
-                                      players=tr.number(int(newest.get("player_examples") or 0)))))
+            players = tr.number(int(newest.get("player_examples") or 0))
+            facts.append(("!", self.t("taught_retrained", when=when, players=players),
+                          (shown(when, "clock"), shown(players, "machine"))))
         return facts
 
     # --- screen -------------------------------------------------------------------------------
@@ -147,7 +149,7 @@ class TaughtScene(Scene):
         facts = self.facts()
         gap = px(16)
         height = (self.facts_rect.height - gap * (len(facts) - 1)) // len(facts)
-        for index, (figure, sentence) in enumerate(facts):
+        for index, (figure, sentence, figures) in enumerate(facts):
             rect = pygame.Rect(self.facts_rect.left, self.facts_rect.top + index * (height + gap),
                                self.facts_rect.width, height)
             card(surface, rect, theme.PAPER, px(20), shadow=px(5))
@@ -155,7 +157,8 @@ class TaughtScene(Scene):
             figure_w = min(int(inner.width * 0.3), px(150))
             colour = theme.MISS if figure == "!" else theme.INK
             text.draw(surface, figure, pygame.Rect(inner.left, inner.top, figure_w, inner.height), colour,
-                      max_size=px(56))
+                      max_size=px(56), figures=[f for f in figures if f.text in figure])
             text.draw(surface, sentence, pygame.Rect(inner.left + figure_w + px(14), inner.top,
                                                      inner.width - figure_w - px(14), inner.height),
-                      theme.INK, max_size=px(26), bold=False, align="left")
+                      theme.INK, max_size=px(26), bold=False, align="left",
+                      figures=[f for f in figures if f.text in sentence])
