@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import operator
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from types import MappingProxyType
@@ -40,7 +40,10 @@ NBSP = "\u00a0"
 # The sections of the rates file and the unit each one's entries must have (None: any unit).
 SECTION_UNITS = {"rates": "USD/label", "hourly": "USD/hour", "facts": None}
 REQUIRED_FIELDS = ("value", "unit", "source", "detail")
-OPTIONAL_FIELDS = ("url", "page", "checked")
+OPTIONAL_FIELDS = ("url", "page", "checked", "short")
+# [statements.*]: what a source says without a figure (a quote, a proposal, an argument).
+STATEMENT_FIELDS = ("text", "source", "detail")
+STATEMENT_OPTIONAL = ("url", "page", "checked", "short", "quoted", "language")
 # The per-label rates a ledger prices labels at (cheapest first with the bundled figures); required.
 LEDGER_RATE_KEYS = ("rates.low", "rates.sagemaker", "rates.typical")
 
@@ -80,12 +83,36 @@ class Entry:
     url: str | None = None      # where the source can be read
     page: str | None = None     # page or section of the source
     checked: str | None = None  # when and how the figure was last checked
+    short: str | None = None    # the source in a few words, for small print on screen
 
-    def citation(self) -> str:
-        """The source with its page, for printing beside a figure."""
-        if not self.page:
-            return self.source
-        return f"{self.source}, {'p. ' + self.page if self.page.isdigit() else self.page}"
+    def citation(self, short: bool = False) -> str:
+        """The source with its page, for printing beside a figure (`short`: its few-word form)."""
+        return _cite(self.short if short and self.short else self.source, self.page)
+
+
+@dataclass(frozen=True)
+class Statement:
+    """What a source says without a figure: a quote (`quoted`: `text` is its own words, in
+    `language`), a proposal or an argument the screens report."""
+    key: str                    # "statements.name"
+    text: str
+    source: str
+    detail: str
+    url: str | None = None
+    page: str | None = None
+    checked: str | None = None
+    short: str | None = None
+    quoted: bool = False
+    language: str | None = None  # the language of a quote, e.g. "fr"
+
+    def citation(self, short: bool = False) -> str:
+        return _cite(self.short if short and self.short else self.source, self.page)
+
+
+def _cite(source: str, page: str | None) -> str:
+    if not page:
+        return source
+    return f"{source}, {'p. ' + page if page.isdigit() else page}"
 
 
 @dataclass(frozen=True)
@@ -93,14 +120,21 @@ class Rates:
     """Every entry of a rates file, by key."""
     path: Path
     entries: Mapping[str, Entry]
+    statements: Mapping[str, Statement] = field(default_factory=lambda: MappingProxyType({}))
 
-    def __getitem__(self, key: str) -> Entry:
-        if key not in self.entries:
-            raise KeyError(f"{self.path} has no entry [{key}]")
-        return self.entries[key]
+    def __getitem__(self, key: str) -> Entry | Statement:
+        if key in self.entries:
+            return self.entries[key]
+        if key in self.statements:
+            return self.statements[key]
+        raise KeyError(f"{self.path} has no entry [{key}]")
 
     def __contains__(self, key: object) -> bool:
-        return key in self.entries
+        return key in self.entries or key in self.statements
+
+    def short_citation(self, key: str) -> str:
+        """The source of `key` as small print on a screen: its short form with the page."""
+        return self[key].citation(short=True)
 
     def section(self, name: str) -> tuple[Entry, ...]:
         """The entries of one section ("rates", "hourly", "facts") in file order."""
@@ -119,18 +153,22 @@ def load_rates(path: str | Path | None = None) -> Rates:
     except tomllib.TOMLDecodeError as error:
         raise ValueError(f"{path}: not valid TOML: {error}") from error
     entries: dict[str, Entry] = {}
+    statements: dict[str, Statement] = {}
     for section, table in data.items():
-        if section not in SECTION_UNITS:
-            raise ValueError(f"{path}: unknown section [{section}]; expected {', '.join(SECTION_UNITS)}")
+        if section not in SECTION_UNITS and section != "statements":
+            raise ValueError(f"{path}: unknown section [{section}]; expected {', '.join(SECTION_UNITS)}, statements")
         if not isinstance(table, dict):
             raise ValueError(f"{path}: [{section}] must hold tables such as [{section}.name]")
         for name, fields in table.items():
             key = f"{section}.{name}"
-            entries[key] = _parse_entry(f"{path}: [{key}]", key, fields, SECTION_UNITS[section])
+            if section == "statements":
+                statements[key] = _parse_statement(f"{path}: [{key}]", key, fields)
+            else:
+                entries[key] = _parse_entry(f"{path}: [{key}]", key, fields, SECTION_UNITS[section])
     missing = [f"[{key}]" for key in LEDGER_RATE_KEYS if key not in entries]
     if missing:
         raise ValueError(f"{path}: missing {', '.join(missing)}, which the labour ledger needs")
-    return Rates(path, MappingProxyType(entries))
+    return Rates(path, MappingProxyType(entries), MappingProxyType(statements))
 
 
 def _parse_entry(where: str, key: str, fields: object, unit_required: str | None) -> Entry:
@@ -160,6 +198,30 @@ def _parse_entry(where: str, key: str, fields: object, unit_required: str | None
                 raise ValueError(f"{where} {name} must be non-empty text, got {fields[name]!r}")
             optional[name] = text.strip()
     return Entry(key, value, unit, fields["source"].strip(), " ".join(fields["detail"].split()), **optional)
+
+
+def _parse_statement(where: str, key: str, fields: object) -> Statement:
+    if not isinstance(fields, dict):
+        raise ValueError(f"{where} must be a table with fields {', '.join(STATEMENT_FIELDS)}")
+    unknown = sorted(set(fields) - set(STATEMENT_FIELDS) - set(STATEMENT_OPTIONAL))
+    if unknown:
+        raise ValueError(f"{where} has unknown field(s) {', '.join(unknown)}; "
+                         f"known fields: {', '.join(STATEMENT_FIELDS + STATEMENT_OPTIONAL)}")
+    texts = {}
+    for name in STATEMENT_FIELDS + STATEMENT_OPTIONAL:
+        if name == "quoted" or name not in fields:
+            continue
+        text = str(fields[name]) if isinstance(fields[name], int) and not isinstance(fields[name], bool) else fields[name]
+        if not isinstance(text, str) or not text.strip():
+            raise ValueError(f"{where} {name} must be non-empty text, got {fields.get(name)!r}")
+        texts[name] = " ".join(text.split()) if name in ("text", "detail") else text.strip()
+    missing = [name for name in STATEMENT_FIELDS if name not in texts]
+    if missing:
+        raise ValueError(f"{where} has no {', '.join(missing)}: every statement shown needs its text, source and detail")
+    quoted = fields.get("quoted", False)
+    if not isinstance(quoted, bool):
+        raise ValueError(f"{where} quoted must be true or false, got {quoted!r}")
+    return Statement(key, quoted=quoted, **texts)
 
 
 # --- the ledger ------------------------------------------------------------------------------------------

@@ -83,6 +83,28 @@ def test_minimal_file_loads_and_page_may_be_a_number(tmp_path):
     assert rates.section("hourly") == ()
 
 
+def test_statements_and_short_citations(tmp_path):
+    quote = ('\n[statements.quote]\ntext = "Quand on joue vraiment, on n\'est pas surveillé."\nquoted = true\n'
+             'language = "fr"\nsource = "A long source, 20 July 2019"\nshort = "Short"\npage = 12\ndetail = "d"\n')
+    rates = load_rates(write_rates(tmp_path, extra=quote))
+    statement = rates["statements.quote"]
+    assert statement.quoted and statement.language == "fr" and "statements.quote" in rates
+    assert statement.citation() == "A long source, 20 July 2019, p. 12"
+    assert rates.short_citation("statements.quote") == "Short, p. 12"
+    assert rates.short_citation("rates.low") == "A source"  # no short form: the source itself
+    assert "statements.quote" not in rates.entries  # figures and statements are kept apart
+
+
+def test_the_bundled_statements_and_the_new_figures(rates):
+    assert rates["statements.lecho_surveillance"].text.startswith("Ce n'est pas un travail libre, ni du jeu.")
+    assert rates["statements.lecho_remedy"].text == "Revenu Universel Numérique"
+    assert rates["facts.quickdraw_drawings"].value == 50_000_000
+    assert [rates[f"facts.age_consent_{c}"].value for c in ("be", "fr", "nl")] == [13, 15, 16]
+    assert rates["hourly.hara_minimum_wage"].value == Decimal("7.25")
+    for key in list(rates.entries) + list(rates.statements):
+        assert len(rates.short_citation(key)) <= 70, key  # small print on a screen
+
+
 LOW = '[rates.low]\n'
 MALFORMED = {
     "missing source": (LOW + 'value = 0.01\nunit = "USD/label"\ndetail = "d"\n', r"\[rates\.low\] has no source"),
@@ -118,6 +140,9 @@ def test_malformed_entry_gives_an_error_naming_file_and_entry(tmp_path, case):
     ("", '\n[rates.low\n', r"not valid TOML"),
     ("facts = 3\n", "", r"\[facts\] must hold tables"),
     ("", '\n[facts.count]\nvalue = 1\nunit = "people"\nsource = "s"\n', r"\[facts\.count\] has no detail"),
+    ("", '\n[statements.quote]\ntext = "t"\nsource = "s"\n', r"\[statements\.quote\] has no detail"),
+    ("", '\n[statements.quote]\ntext = "t"\nsource = "s"\ndetail = "d"\nquoted = "yes"\n', r"quoted must be true or false"),
+    ("", '\n[statements.quote]\ntext = "t"\nsource = "s"\ndetail = "d"\nvalue = 3\n', r"unknown field\(s\) value"),
 ])
 def test_malformed_file_gives_a_clear_error(tmp_path, prefix, extra, message):
     path = write_rates(tmp_path, extra=extra, prefix=prefix)
