@@ -173,6 +173,7 @@ class Button:
                  sources: tuple[str, ...] = ()) -> None:
         self.label = label
         self.sources = sources   # where a number in the label comes from (a keypad digit: "interface")
+        self.text_size: int | None = None   # the label's largest font size; None: from the button's height
         self.action = action
         self.style = style
         self.rect = pygame.Rect(0, 0, 0, 0)
@@ -189,11 +190,19 @@ class Button:
 
     def draw(self, surface: pygame.Surface, text: TextFitter) -> None:
         # Rounded rectangles are slow to draw: render once per look, then blit.
-        key = (self.label, self.style, self.enabled, self.rect.size)
+        key = (self.label, self.style, self.enabled, self.rect.size, self.text_size)
         if key != self._cached_key:
             self._cached = self._render(text)
             self._cached_key = key
         surface.blit(self._cached, self.rect.topleft)
+
+    def label_box(self) -> pygame.Rect:
+        """Where the label goes, in the button's own coordinates."""
+        width, height = self.rect.size
+        return pygame.Rect(0, 0, width, height).inflate(-(height // 2), -height // 5)
+
+    def largest_text(self) -> int:
+        return int(self.rect.height * 0.45)
 
     def _render(self, text: TextFitter) -> pygame.Surface:
         fill, rim, colour = STYLES[self.style]
@@ -206,9 +215,9 @@ class Button:
         radius = height // 2
         local = pygame.Rect(0, 0, width, height)
         card(image, local, fill, radius, shadow=shadow, rim=rim)
-        inner = local.inflate(-radius, -height // 5)
         figures = (Shown(self.label, self.sources),) if self.sources else ()
-        text.draw(image, self.label, inner, colour, max_size=int(height * 0.45), figures=figures)
+        text.draw(image, self.label, self.label_box(), colour, max_size=self.text_size or self.largest_text(),
+                  figures=figures)
         return image
 
 

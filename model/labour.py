@@ -46,6 +46,9 @@ STATEMENT_FIELDS = ("text", "source", "detail")
 STATEMENT_OPTIONAL = ("url", "page", "checked", "short", "quoted", "language")
 # The per-label rates a ledger prices labels at (cheapest first with the bundled figures); required.
 LEDGER_RATE_KEYS = ("rates.low", "rates.sagemaker", "rates.typical")
+# The penny rate and its 90% share are of "until the early 2010s" (Casilli): screens that say so
+# declare this year as part of those entries' figures.
+PENNY_YEARS = "2010"
 
 
 class _LedgerTexts(Mapping):
@@ -229,17 +232,19 @@ def _parse_statement(where: str, key: str, fields: object) -> Statement:
 @dataclass(frozen=True)
 class Figure:
     """One number of the ledger and where it came from."""
-    value: Decimal | None  # None only for an hourly wage when no time was worked
+    value: Decimal | None  # None only for the player's hourly wage when no time was worked
     unit: str              # "USD", "USD/label", "USD/hour", "seconds", "labels"
     source_key: str        # key of the rates-file entry it came from, or SESSION
 
 
 @dataclass(frozen=True)
 class Costing:
-    """The session's labels priced at one per-label rate."""
+    """The session's labels priced at one per-label rate. No hourly wage is worked out from it: a game
+    counts only the seconds of ink, so such a wage (always above $9/h for a 2-minute game at a penny a
+    label) would say micro-work pays well, when micro-workers' real hourly pay, unpaid time between
+    tasks included, is the [hourly.*] entries."""
     rate: Figure    # USD/label, straight from the file
     cost: Figure    # USD: labels x rate, exact
-    hourly: Figure  # USD/hour: what that cost means per hour worked
 
     @property
     def key(self) -> str:
@@ -252,7 +257,7 @@ class Ledger:
     seconds_worked: Figure                  # SESSION
     labels: Figure                          # SESSION: labelled drawings (the game counts each one with ink)
     costings: tuple[Costing, ...]           # one per LEDGER_RATE_KEYS, cheapest rate first
-    hourly_references: tuple[Figure, ...]   # every [hourly.*] entry, to compare the implied wages with
+    hourly_references: tuple[Figure, ...]   # every [hourly.*] entry: what micro-workers really earn an hour
     paid: Figure                            # SESSION: always 0 USD
 
     def costing(self, key: str) -> Costing:
@@ -266,7 +271,7 @@ class Ledger:
         yield "seconds_worked", self.seconds_worked
         yield "labels", self.labels
         for c in self.costings:
-            yield from ((f"{c.key}.rate", c.rate), (f"{c.key}.cost", c.cost), (f"{c.key}.hourly", c.hourly))
+            yield from ((f"{c.key}.rate", c.rate), (f"{c.key}.cost", c.cost))
         yield from ((reference.source_key, reference) for reference in self.hourly_references)
         yield "paid", self.paid
 
@@ -282,12 +287,7 @@ def ledger(seconds_worked: float, labels: int, rates: Rates) -> Ledger:
     costings = []
     for key in LEDGER_RATE_KEYS:
         rate = rates[key].value
-        cost = rate * labels
-        # One division, cost x 3600 / seconds, rather than cost / hours: no rounded intermediate.
-        # With no time worked there is no wage to speak of, hence None rather than a division by zero.
-        hourly = cost * 3600 / seconds if seconds > 0 else None
-        costings.append(Costing(Figure(rate, "USD/label", key), Figure(cost, "USD", key),
-                                Figure(hourly, "USD/hour", key)))
+        costings.append(Costing(Figure(rate, "USD/label", key), Figure(rate * labels, "USD", key)))
     return Ledger(
         seconds_worked=Figure(seconds, "seconds", SESSION),
         labels=Figure(Decimal(labels), "labels", SESSION),

@@ -204,9 +204,33 @@ def test_the_agreement_states_the_retention_setting(keep_days, expected):
 def test_every_language_has_the_age_notice_and_the_two_choices():
     for lang in LANGUAGES:
         tr = Translations.load(lang)
-        assert "13" in tr.t("consent_age"), lang
         assert tr.t("consent_yes") != tr.t("consent_no")
         what = tr.t("consent_what")
         assert "IP" in what, lang  # no IP address, in every language
     assert Translations.load("fr").t("consent_yes") == "Donner mes dessins"
+    assert Translations.load("fr").t("consent_no") == "Jouer sans donner mes dessins"
     assert Translations.load("nl").t("consent_no") == "Spelen zonder te doneren"
+
+
+def test_the_age_notice_gives_each_countrys_age_of_digital_consent_with_its_law():
+    app = make_app()
+    try:
+        for lang, expected in (("en", "Under 13 in Belgium, 15 in France or 16 in the Netherlands?"),
+                               ("fr", "Moins de 15\u00a0ans en France, de 13\u00a0ans en Belgique ou de 16\u00a0ans "
+                                      "aux Pays-Bas\u00a0?"),
+                               ("nl", "Jonger dan 13 in België, 16 in Nederland of 15 in Frankrijk?")):
+            app.set_language(lang)
+            notice, figures, laws = ConsentScene(app).age_notice()
+            assert notice.startswith(expected), notice
+            assert {f.sources[0] for f in figures} == {"facts.age_consent_be", "facts.age_consent_fr",
+                                                       "facts.age_consent_nl"}
+            assert "art. 7" in laws and "art. 45" in laws and "GDPR, art. 8(1)" in laws
+    finally:
+        app.close()
+
+
+def test_the_agreement_lists_everything_a_session_stores():
+    what = Translations.load("en").t("consent_what")
+    for stored in ("timing", "the word", "guesses", "when you started", "the language", "your answer",
+                   "erasure code"):
+        assert stored in what, stored

@@ -76,12 +76,17 @@ def test_title_totals_are_the_players_work_priced_at_the_rates_file(tmp_path):
             assert isinstance(scene, TitleScene)
             rates = labour.load_rates()
             low, high = 10 * rates["rates.low"].value, 10 * rates["rates.typical"].value  # $0.10 and $0.50
-            assert scene.totals_lines() == [("drawings collected", "10"), ("hours of unpaid work", "0.10"),
-                                            ("their value at micro-task rates", f"${low:.2f}\u2013${high:.2f}")]
-            assert scene.totals_lines()[2][1] == "$0.10\u2013$0.50"
+            rows = [(value, label) for value, label, _ in scene.totals_lines()]
+            assert rows == [("10", "drawings collected"), ("0.10", "hours of unpaid work"),
+                            (f"${low:.2f}\u2013${high:.2f}", "what micro-workers would have been paid for them")]
+            assert rows[2][0] == "$0.10\u2013$0.50"
+            # Each figure says where it comes from: the pay is the rates file's, the rest is counted here.
+            assert [[f.sources for f in figures] for _, _, figures in scene.totals_lines()] == [
+                [("installation",)], [("installation",)],
+                [("installation", "rates.low"), ("installation", "rates.typical")]]
             app.set_language("fr")
-            assert scene.totals_lines()[2] == ("leur valeur aux tarifs des micro-tâches",
-                                               "0,10\u00a0$\u20130,50\u00a0$")
+            assert scene.totals_lines()[2][:2] == ("0,10\u00a0$\u20130,50\u00a0$",
+                                                   "ce que des micro-travailleurs auraient reçu pour eux")
         finally:
             app.close()
 
@@ -89,7 +94,7 @@ def test_title_totals_are_the_players_work_priced_at_the_rates_file(tmp_path):
 def test_an_empty_installation_shows_zeros():
     app = make_app()
     try:
-        assert [value for _, value in app.scene.totals_lines()] == ["0", "0.00", "$0.00\u2013$0.00"]
+        assert [value for value, _, _ in app.scene.totals_lines()] == ["0", "0.00", "$0.00\u2013$0.00"]
     finally:
         app.close()
 

@@ -1,6 +1,7 @@
 """The pay slip: figures computed by hand, every figure traced to the rates file (or to the game's own
-measurement), rendered in three languages without overflow, saved as PNG, and its erasure code erasing
-every row of the session."""
+measurement), no wage worked out from the game, the orders and the times the machine watched,
+rendered in three languages without overflow, saved as PNG, and its erasure code erasing every row of
+the session."""
 from __future__ import annotations
 
 import os
@@ -18,7 +19,7 @@ import pytest  # noqa: E402
 
 from game.i18n import Translations  # noqa: E402
 from game.payslip_render import PNG_SIZE, draw_sheet, render_png  # noqa: E402
-from game.payslip_sheet import COLUMN_KEYS, game_work, payslip, short_citation  # noqa: E402
+from game.payslip_sheet import COLUMN_KEYS, game_work, payslip, times_watched  # noqa: E402
 from game.rounds import RoundResult  # noqa: E402
 from game.scenes.payslip import PayslipScene, shown_path  # noqa: E402
 from game.settings import LANGUAGES  # noqa: E402
@@ -48,23 +49,69 @@ def test_game_work_counts_drawings_with_ink_guessed_or_not():
 
 
 def test_figures_against_hand_computed_values(rates):
-    # 3 drawings in 40 s. Penny task: 3 x $0.01 = $0.03, i.e. $0.03 x 3600 / 40 = $2.70 an hour.
-    # Typical micro-task: 3 x $0.05 = $0.15, i.e. $13.50 an hour. Paid: $0.00, an hourly wage of $0.00.
-    sheet = payslip(rounds(12_000, 20_000, 0, 8_000, empty={2}), rates, Translations.load("en"),
+    # 3 drawings in 40 s. Penny task: 3 x $0.01 = $0.03; SageMaker's lowest price: 3 x $0.012 = $0.036;
+    # typical micro-task: 3 x $0.05 = $0.15. Paid: $0.00, an hourly wage of $0.00.
+    results = rounds(12_000, 20_000, 0, 8_000, empty={2})
+    results[0].guesses = [(100, [("cat", 0.5)]), (200, [("cat", 0.6)])]
+    sheet = payslip(results, rates, Translations.load("en"),
                     session=Session(id=1, code="K7F-3QXM", consent=True), when=datetime(2026, 5, 1, 14, 5))
     plain = lambda cell: cell.text.replace(labour.NBSP, " ")  # noqa: E731
     assert [(label, plain(cell)) for label, cell in sheet.work] == [
-        ("Time worked (drawing)", "40 s"), ("Units produced: labelled drawings", "3")]
+        ("Time worked (drawing)", "40 s"), ("Units produced: labelled drawings", "3"),
+        ("Orders given (the words to draw)", "4"), ("Times the machine watched you (its guesses)", "2")]
     table = {label: [plain(cell) for cell in cells] for label, cells in sheet.table}
-    assert table == {"Rate per label": ["$0.01", "$0.05"], "Gross": ["$0.03", "$0.15"],
-                     "Per hour worked": ["$2.70/h", "$13.50/h"]}
-    assert sheet.columns == ("Penny task", "Typical micro-task")
+    assert table == {"Rate per label": ["$0.01", "$0.012", "$0.05"], "Gross": ["$0.03", "$0.036", "$0.15"]}
+    assert [line.text.split("\n")[0] for line in sheet.columns] == ["Penny task", "Amazon SageMaker",
+                                                                  "Typical micro-task"]
+    assert "2010s" in sheet.columns[0].text  # the penny rate is a rate of the past, and says so
     assert plain(sheet.paid[1]) == "$0.00" and plain(sheet.wage[1]) == "$0.00/h"
-    assert plain(sheet.comparison[1]) == "$2.00/h"
+    heading, median, why = sheet.earnings
+    assert median.text.replace(labour.NBSP, " ") == (
+        "Median on Amazon Mechanical Turk: about $2.00/h. Only 4% earn more than $7.25/h.")
+    assert why.text.startswith("Why so little:") and why.note == median.note  # both from Hara et al.
+    assert sheet.quote.text.startswith("\u201cIt is neither free work nor play.")
+    assert sheet.quote.text.endswith("(translated from French)")
+    assert "Revenu Universel Numérique" in sheet.remedy.text and sheet.remedy.note == sheet.quote.note
     assert sheet.code == "K7F-3QXM" and "python\u00a0-m\u00a0model\u00a0forget\u00a0K7F-3QXM" in sheet.erase_how
     assert sheet.date == "2026-05-01 14:05" and sheet.donated
     assert "Kept for 365 days" not in sheet.where  # keep_days not given: kept until erased
     assert sheet.where.endswith("Kept until you or the people running this installation erase them.")
+
+
+def test_no_wage_is_worked_out_from_the_game(rates):
+    # A fast game "earns" at 5 cents a label far more an hour than any micro-worker: the slip shows no
+    # such figure, only the player's real wage (0) and the sourced earnings of micro-workers.
+    sheet = payslip(rounds(2_000, 2_000, 2_000), rates, Translations.load("en"))
+    hourly = [cell.figure for cell in sheet.figures() if cell.figure.unit == "USD/hour"]
+    assert {(f.source_key, f.value) for f in hourly} == {
+        (labour.SESSION, 0), ("hourly.hara_median", 2), ("hourly.hara_minimum_wage", Decimal("7.25"))}
+
+
+def test_a_declined_slip_says_what_the_work_would_have_been_worth(rates):
+    for lang, label in (("en", "Would have been worth"), ("fr", "Aurait valu"), ("nl", "Zou waard zijn geweest")):
+        sheet = payslip(rounds(5_000), rates, Translations.load(lang), session=Session(None, None, False))
+        assert sheet.table[1][0] == label and not sheet.donated and sheet.code is None
+
+
+def test_the_french_slip_quotes_casilli_in_his_own_words(rates):
+    sheet = payslip(rounds(5_000), rates, Translations.load("fr"))
+    assert rates["statements.lecho_surveillance"].text in sheet.quote.text
+    assert "tradu" not in sheet.quote.text
+    assert Translations.load("fr").t("slip_quote") == rates["statements.lecho_surveillance"].text
+
+
+def test_times_watched_comes_from_the_store_for_a_donated_game(tmp_path):
+    with Store(tmp_path / "w.db") as store:
+        session = store.start_session()
+        results = rounds(5_000, 6_000)
+        for result in results:
+            result.guesses = [(t, [("cat", 0.5)]) for t in range(0, 500, 100)]
+            result.drawing_id = store.save_drawing(session, result.word, result.drawing, False, None,
+                                                   result.duration_ms, result.guesses)
+        assert times_watched(results, store, session) == 10
+        results[0].guesses = []  # what the rounds hold no longer matters: the store has kept it
+        assert times_watched(results, store, session) == 10
+        assert times_watched(results, store, Session(None, None, False)) == 5  # nothing stored: the rounds
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -74,34 +121,27 @@ def test_every_figure_traces_to_the_rates_file(rates, lang):
     seconds, labels = game_work(results)
     sheet = payslip(results, rates, tr, session=Session(id=1, code="ABC-DEFG", consent=True), keep_days=30)
     figures = sheet.figures()
-    assert len(figures) == 2 + 3 * len(COLUMN_KEYS) + 3  # work, the table, paid, wage, comparison
+    assert len(figures) == 4 + 2 * len(COLUMN_KEYS) + 2 + 3  # work, the table, paid and wage, earnings
     numbers = dict(sheet.notes)
     for cell in figures:
         figure = cell.figure
         if figure.source_key == labour.SESSION:
             assert cell.note is None
-            assert figure.value in (Decimal(str(seconds)), labels, 0) or figure.unit == "USD/hour"
-        else:
-            entry = rates[figure.source_key]  # a KeyError would mean a figure without a source
-            assert numbers[cell.note] == short_citation(entry.citation())
-            rate = entry.value
-            expected = {"USD/label": rate, "USD": rate * labels, "USD/hour": rate * labels * 3600 / Decimal(str(seconds))}
-            if figure.source_key.startswith("hourly."):
-                expected["USD/hour"] = rate
-            assert figure.value == expected[figure.unit], (figure.source_key, figure.unit)
+            assert figure.value in (Decimal(str(seconds)), labels, len(results), 0), figure
+            continue
+        entry = rates[figure.source_key]  # a KeyError would mean a figure without a source
+        assert numbers[cell.note] == rates.short_citation(figure.source_key)
+        expected = {"USD/label": entry.value, "USD": entry.value * labels, "USD/hour": entry.value,
+                    "percent": entry.value}
+        assert figure.value == expected[figure.unit], (figure.source_key, figure.unit)
         # The text on the slip is that figure, formatted by the ledger, and nothing else.
-        assert cell.text in (labour.format_figure(figure, lang), labour.format_money(figure.value, lang),
-                             labour.format_money(figure.value, lang, 2))
-    assert {number for number, _ in sheet.notes} == {cell.note for cell in figures if cell.note}
-    assert "30" in sheet.where
-
-
-def test_short_citation_keeps_one_author_and_everything_after():
-    hara = 'Kotaro Hara, Abigail Adams, Kristy Milland, "A Data-Driven Analysis", CHI 2018, doi:10.1145/3173574'
-    assert short_citation(hara) == 'Kotaro Hara et al., "A Data-Driven Analysis", CHI 2018, doi:10.1145/3173574'
-    casilli = "Antonio A. Casilli, En attendant les robots, Seuil, 2019, p. 124"
-    assert short_citation(casilli) == casilli
-    assert short_citation('A, B, "Two authors"') == 'A, B, "Two authors"'
+        formatted = (tr.percent(entry.value / 100),) if figure.unit == "percent" else (
+            labour.format_figure(figure, lang), labour.format_money(figure.value, lang))
+        assert cell.text in formatted, (cell.text, formatted)
+    lines = [*sheet.earnings, sheet.quote, sheet.remedy]
+    assert {number for number, _ in sheet.notes} == {cell.note for cell in figures if cell.note} | {
+        line.note for line in lines if line.note}
+    assert "30" in sheet.where and sheet.where_settings == ("30", "pennydraw.db")
 
 
 def sheet_rect(size) -> pygame.Rect:

@@ -200,17 +200,26 @@ def test_game_over_explains_a_miss_with_other_peoples_drawings(app_factory, stor
     assert app.scene.name == "title"
 
 
-def test_explain_without_other_drawings_says_so_kindly(app_factory, store):
+def test_explain_on_a_fresh_install_shows_the_generated_doodles_and_says_a_program_drew_them(app_factory, store):
     app = app_factory(rounds=1, seconds=0.5)
     start_game(app)
     draw_stroke(app, circle_points(app.scene.canvas.rect, 8))
     finish_round(app)
     app.explain(0)
     steps(app, 0.1)
-    assert app.scene.others == [] and app.scene.instead_drawings == []
+    explain, word = app.scene, app.game.prompts[0]
+    # Nobody here has drawn it: what the machine really learned from, the doodle generator's drawings.
+    assert explain.generated == {"others", "instead"} and len(explain.others) == 6
+    assert all(row["word"] == word and row["drawing"] for row in explain.others)
+    assert [row["word"] for row in explain.instead_drawings] == [explain.instead] * 3
+    thing = app.translations.thing(word)
+    assert app.translations.t("generated_drew", thing=thing).endswith("drawn by a program:")
     assert app.text.overflows == []
-    thing = app.translations.thing(app.game.prompts[0])
-    assert app.translations.t("none_yet", thing=thing).startswith(f"Nobody else has drawn {thing} here yet")
+    # The first drawing a player donates replaces them.
+    other = store.start_session()
+    store.save_drawing(other, word, [[[0, 50, 100], [0, 80, 0], [0, 10, 20]]], True, 10, 20, [])
+    app.explain(0)
+    assert "others" not in app.scene.generated and [row["word"] for row in app.scene.others] == [word]
 
 
 def test_play_again_starts_a_new_session_and_new_prompts(app_factory, store):

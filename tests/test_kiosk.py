@@ -276,6 +276,7 @@ def test_kiosk_settings_come_from_the_command_line_and_the_config_file(tmp_path,
 
 @pytest.mark.parametrize("size", [(1280, 800), (800, 1280), (640, 480), (1920, 1080)])
 def test_kiosk_screens_fit_every_language_at_every_size(store, size, tmp_path):
+    from game.facts import ROTATE_SECONDS
     from game.scenes.pinpad import PinPadScene
     from game.settings import LANGUAGES
     stored_drawing(store, "cat")
@@ -287,11 +288,15 @@ def test_kiosk_screens_fit_every_language_at_every_size(store, size, tmp_path):
             tr = app.translations
             longest = max(tr.categories, key=lambda c: len(tr.thing(c)))
             scene = app.scene
-            scene.totals, scene.value_usd = {"drawings": 123_456, "seconds": 98_765.0}, (1234.56, 6172.8)
+            scene.totals = {"drawings": 123_456, "seconds": 98_765.0}
+            scene.rotation.reset()
             scene._static_key = None
             for phase, current in (("drawing", []), ("drawing", [(longest, 0.9)]), ("reveal", [(longest, 0.9)]),
                                    ("empty", [])):
                 scene.phase, scene.current, scene.word = phase, current, longest
+                scene.draw(app.screen)
+            for index in range(len(scene.rotation.facts(app.rates, tr, scene.totals))):   # every fact
+                scene.age = index * ROTATE_SECONDS
                 scene.draw(app.screen)
             pad = PinPadScene(app, kiosk.check_pin, kiosk.go_home, kiosk.pin_lock)
             app.switch(pad)

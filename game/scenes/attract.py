@@ -3,9 +3,11 @@
 Drawings collected here (consented ones: nothing else is ever stored) are replayed stroke by stroke
 with the visitor's own timing (`game.replay`), while the machine guesses them live through the
 shared background `Guesser`, exactly as it did for the visitor; then the prompt is revealed with
-whether the machine got it. Beside it: the installation totals (drawings, unpaid hours, what a
-micro-task platform would pay for them) and a large pulsing "Touch to play". Three language pills
-switch the language without starting a game; a touch anywhere else starts one.
+whether the machine got it, in a speech bubble under the drawing. Beside it: the installation totals
+(drawings, unpaid hours, what micro-workers would have been paid for them), one sourced fact about
+micro-work at a time (`facts.py`, the same rotation as the title screen) and a large pulsing "Touch
+to play". Three language pills switch the language without starting a game; a touch anywhere else
+starts one.
 
 The drawings of the most recent sessions are left out (`RECENT_SESSIONS_SKIPPED`), so a visitor who
 just walked away is not put on show to the next one. Picking a drawing is one indexed query (a random
@@ -20,7 +22,8 @@ import random
 
 import pygame
 
-from .. import theme
+from .. import facts, theme
+from ..fact_card import draw_fact, draw_totals
 from ..replay import Replay
 from ..settings import LANGUAGES
 from ..ui import Button, card, is_confirm
@@ -34,7 +37,6 @@ GUESS_EVERY = 0.15            # seconds of replay between two guesses, like a pl
 FINAL_WAIT = 1.0              # how long to wait for the guess about the whole drawing
 REVEAL_SECONDS = 3.0          # the answer stays this long before the next drawing
 EMPTY_RETRY = 10.0            # with nothing to replay, look again this often
-VALUE_RANGE_KEYS = ("rates.low", "rates.typical")   # the value: from penny task to typical micro-task
 
 
 def pick_drawing(store, rng: random.Random, skip_recent: int = RECENT_SESSIONS_SKIPPED) -> dict | None:
@@ -68,7 +70,7 @@ class AttractScene(Scene):
             for lang in LANGUAGES}
         self.buttons = list(self.language_buttons.values())
         self.totals: dict | None = None
-        self.value_usd = None
+        self.rotation = facts.Rotation()
         self.phase = "empty"          # "drawing", "reveal" or "empty"
         self.word: str | None = None
         self.replay: Replay | None = None
@@ -87,26 +89,13 @@ class AttractScene(Scene):
     # --- lifecycle ----------------------------------------------------------------------------
     def enter(self) -> None:
         self.totals = self.app.read_totals()
-        self.value_usd = self._platform_value(self.totals)
+        self.rotation.reset()
         self._static_key = None
         self.app.guesser.cancel()
         self.next_drawing()
 
     def leave(self) -> None:
         self.app.guesser.cancel()   # a guess about a replay must not reach the game's first round
-
-    def _platform_value(self, totals) -> tuple | None:
-        """(low, typical) USD of the collected drawings at micro-task rates, one label per drawing
-        (as on the title screen and the pay slip)."""
-        if not totals:
-            return None
-        try:
-            from model import labour
-            book = labour.ledger(totals.get("seconds", 0.0), int(totals.get("drawings", 0)), self.app.rates)
-            return tuple(book.costing(key).cost.value for key in VALUE_RANGE_KEYS)
-        except Exception as error:   # the totals are a bonus: never a reason to stop the loop
-            log.warning("no platform value on the attract screen: %s", error)
-            return None
 
     def start(self) -> None:
         if not self.started:
@@ -182,45 +171,41 @@ class AttractScene(Scene):
             return self.t("attract_caption"), theme.TEXT_SOFT
         return self.t("guess_first", thing=tr.thing(self.current[0][0])), theme.TEXT
 
-    def totals_lines(self) -> list[tuple[str, str]]:
-        tr = self.app.translations
-        totals = self.totals or {"drawings": 0, "seconds": 0.0}
-        hours = totals.get("seconds", 0.0) / 3600.0
-        lines = [(tr.number(totals.get("drawings", 0)), self.t("totals_drawings")),
-                 (tr.number(hours, 2 if hours < 1 else 1), self.t("totals_hours"))]
-        if self.value_usd is not None:
-            from model.labour import format_money
-            low, high = (format_money(value, tr.lang, places=2) for value in self.value_usd)
-            lines.append((f"{low}\u2013{high}", self.t("totals_value")))
-        return lines
+    def totals_lines(self) -> list[tuple[str, str, tuple]]:
+        """(value, label, figures) rows of the installation totals (`facts.totals_rows`)."""
+        return facts.totals_rows(self.app.rates, self.app.translations, self.totals)
 
     # --- screen -------------------------------------------------------------------------------
     def layout(self, size: tuple[int, int]) -> None:
+        """The replay card with the machine's words under it on one side; the pills, the name, the
+        totals, the fact of the moment and "Touch to play" on the other (stacked when portrait)."""
         width, height = size
         px, m = self.px, self.px(36)
         pill_h, gap = px(64), px(12)
         if width >= height * 1.15:
-            side = min(height - 2 * m, int(width * 0.56))
-            self.card_rect = pygame.Rect(m, (height - side) // 2, side, side)
+            side = min(int(height * 0.64), int(width * 0.44))
+            self.card_rect = pygame.Rect(m, m, side, side)
+            self.bubble_rect = pygame.Rect(m, self.card_rect.bottom + px(14), side, height - m - self.card_rect.bottom - px(14))
             column = pygame.Rect(self.card_rect.right + m, m, width - self.card_rect.right - 2 * m, height - 2 * m)
             pills = pygame.Rect(column.left, column.top, column.width, pill_h)
-            body_top = pills.bottom + px(18)
+            body_top = pills.bottom + px(12)
         else:
             pills = pygame.Rect(m, m, width - 2 * m, pill_h)
-            side = min(width - 2 * m, int(height * 0.46))
-            self.card_rect = pygame.Rect((width - side) // 2, pills.bottom + px(20), side, side)
-            column = pygame.Rect(m, self.card_rect.bottom + px(20), width - 2 * m,
-                                 height - self.card_rect.bottom - px(20) - m)
+            side = min(width - 2 * m, int(height * 0.36))
+            self.card_rect = pygame.Rect((width - side) // 2, pills.bottom + px(16), side, side)
+            self.bubble_rect = pygame.Rect(m, self.card_rect.bottom + px(10), width - 2 * m, px(90))
+            column = pygame.Rect(m, self.bubble_rect.bottom + px(10), width - 2 * m,
+                                 height - self.bubble_rect.bottom - px(10) - m)
             body_top = column.top
         pill_w = (pills.width - 2 * gap) // 3
         for index, button in enumerate(self.language_buttons.values()):
             button.rect = pygame.Rect(pills.left + index * (pill_w + gap), pills.top, pill_w, pill_h)
-        self.play_button.rect = pygame.Rect(column.left, column.bottom - px(110), column.width, px(110))
-        space = self.play_button.rect.top - px(20) - body_top
-        self.title_rect = pygame.Rect(column.left, body_top, column.width, int(space * 0.2))
-        self.bubble_rect = pygame.Rect(column.left, self.title_rect.bottom, column.width, int(space * 0.3))
-        self.totals_rect = pygame.Rect(column.left, self.bubble_rect.bottom + px(10), column.width,
-                                       self.play_button.rect.top - px(20) - self.bubble_rect.bottom - px(10))
+        self.play_button.rect = pygame.Rect(column.left, column.bottom - px(100), column.width, px(100))
+        space = self.play_button.rect.top - px(18) - body_top
+        self.title_rect = pygame.Rect(column.left, body_top, column.width, int(space * 0.14))
+        self.totals_rect = pygame.Rect(column.left, self.title_rect.bottom + px(6), column.width, int(space * 0.3))
+        self.fact_rect = pygame.Rect(column.left, self.totals_rect.bottom + px(14), column.width,
+                                     self.play_button.rect.top - px(18) - self.totals_rect.bottom - px(14))
         self._paper = None
         self._inked = 0
 
@@ -229,26 +214,18 @@ class AttractScene(Scene):
         px, text = self.px, self.app.text
         pygame.draw.rect(surface, theme.PAPER_SHADOW, self.card_rect.move(0, px(10)), border_radius=px(30))
         pygame.draw.rect(surface, theme.PAPER, self.card_rect, border_radius=px(30))
-        text.draw(surface, "pennydraw", self.title_rect, theme.ACCENT, max_size=px(96))
-        card(surface, self.totals_rect, theme.BACKGROUND_DEEP, px(24))
-        inner = self.totals_rect.inflate(-px(36), -px(20))
-        heading = pygame.Rect(inner.left, inner.top, inner.width, min(px(36), inner.height // 4))
-        text.draw(surface, self.t("totals_heading"), heading, theme.TEXT_SOFT, max_size=px(26))
-        lines = self.totals_lines()
-        row_h = (inner.bottom - heading.bottom) // max(1, len(lines))
-        for index, (value, label) in enumerate(lines):
-            row = pygame.Rect(inner.left, heading.bottom + index * row_h, inner.width, row_h)
-            value_rect = pygame.Rect(row.left, row.top, int(row.width * 0.38), row.height)
-            label_rect = pygame.Rect(value_rect.right + px(12), row.top, row.width - value_rect.width - px(12),
-                                     row.height)
-            text.draw(surface, value, value_rect, theme.ACCENT, max_size=px(44), align="right")
-            text.draw(surface, label, label_rect, theme.TEXT, max_size=px(24), bold=False, align="left")
+        text.draw(surface, "pennydraw", self.title_rect, theme.ACCENT, max_size=px(80))
+        draw_totals(surface, self.totals_rect, self.totals_lines(), self.t("totals_heading"),
+                    facts.totals_citations(self.app.rates), text, self.u)
 
     def draw(self, surface: pygame.Surface) -> None:
         self.blit_static(surface)
         self._draw_replay(surface)
         words, colour = self.bubble_text()
-        self.app.text.draw(surface, words, self.bubble_rect, colour, max_size=self.px(40))
+        self.app.text.draw(surface, words, self.bubble_rect, colour, max_size=self.px(36))
+        fact = self.rotation.at(self.app.rates, self.app.translations, self.totals, self.age)
+        if fact is not None:
+            draw_fact(surface, self.fact_rect, fact, self.app.text, self.u)
         for lang, button in self.language_buttons.items():
             button.style = "selected" if lang == self.app.translations.lang else "plain"
         self.play_button.label = self.t("attract_touch")

@@ -1,6 +1,10 @@
 """The participation agreement before the first drawing of a game: what is kept, what for, how long,
 who sees it, the age notice, and two equal buttons, "Donate my drawings" and "Play without donating".
 
+The age notice gives the age of digital consent of each country the game speaks to (Belgium 13,
+France 15, the Netherlands 16: GDPR art. 8 and the national laws, `assets/labour_rates.toml`), with
+those laws in small print.
+
 Both buttons have the same size, colour and weight, and neither is the default for Enter: declining
 is as easy as agreeing, and the game that follows is the same. The answer goes to `App.begin_game`,
 which starts the store session with or without consent (without it, nothing is ever written).
@@ -12,9 +16,11 @@ from __future__ import annotations
 import pygame
 
 from .. import theme
+from ..provenance import shown
 from ..ui import Button, card
 from .base import Scene
 
+AGE_KEYS = {"be": "facts.age_consent_be", "fr": "facts.age_consent_fr", "nl": "facts.age_consent_nl"}
 # (heading key, text key) of the agreement's rows, in reading order.
 ROWS = (("consent_what_label", "consent_what"), ("consent_why_label", "consent_why"),
         ("consent_how_long_label", "consent_how_long"), ("consent_who_label", "consent_who"))
@@ -46,6 +52,14 @@ class ConsentScene(Scene):
         return [(self.t(head), self.t(body, kept=kept) if body == "consent_how_long" else self.t(body))
                 for head, body in ROWS]
 
+    def age_notice(self) -> tuple[str, tuple, str]:
+        """(the notice, its figures, the small print of their sources)."""
+        rates, tr = self.app.rates, self.app.translations
+        ages = {country: tr.number(rates[key].value) for country, key in AGE_KEYS.items()}
+        figures = tuple(shown(ages[country], key) for country, key in AGE_KEYS.items())
+        sources = " \u00b7 ".join(dict.fromkeys(rates.short_citation(key) for key in AGE_KEYS.values()))
+        return self.t("consent_age", **ages), figures, sources
+
     # --- screen -------------------------------------------------------------------------------
     def layout(self, size: tuple[int, int]) -> None:
         width, height = size
@@ -67,7 +81,8 @@ class ConsentScene(Scene):
             buttons_top = second_top - buttons_h - px(16)
             self.donate_button.rect = pygame.Rect((width - button_w) // 2, buttons_top, button_w, buttons_h)
             self.decline_button.rect = pygame.Rect((width - button_w) // 2, second_top, button_w, buttons_h)
-        self.age_rect = pygame.Rect(margin, buttons_top - px(16) - px(52), width - 2 * margin, px(52))
+        self.laws_rect = pygame.Rect(margin, buttons_top - px(10) - px(24), width - 2 * margin, px(24))
+        self.age_rect = pygame.Rect(margin, self.laws_rect.top - px(2) - px(70), width - 2 * margin, px(70))
         self.card_rect = pygame.Rect(margin, self.title_rect.bottom + px(10), width - 2 * margin,
                                      self.age_rect.top - px(14) - self.title_rect.bottom - px(10))
         inner = self.card_rect.inflate(-px(48), -px(28))
@@ -81,6 +96,11 @@ class ConsentScene(Scene):
         self.blit_static(surface)
         self.donate_button.label = self.t("consent_yes")
         self.decline_button.label = self.t("consent_no")
+        # The same size of text on both: neither answer may look bigger than the other.
+        size = min(self.app.text.fit(button.label, button.label_box().size, button.largest_text()).size
+                   for button in self.buttons)
+        for button in self.buttons:
+            button.text_size = size
         self.draw_buttons(surface)
 
     def draw_static(self, surface: pygame.Surface) -> None:
@@ -95,8 +115,14 @@ class ConsentScene(Scene):
                                  max(1, px(2)))
             text.draw(surface, heading, heading_rect.inflate(0, -px(10)), theme.INK, max_size=px(30),
                       align="left")
+            days = self.app.settings.keep_days
+            figures = ((shown(self.app.translations.number(days), "settings"),)
+                       if days is not None and ROWS[index][1] == "consent_how_long" else ())
             text.draw(surface, body, body_rect.inflate(0, -px(10)), theme.INK, max_size=px(27), bold=False,
-                      align="left")
-        text.draw(surface, self.t("consent_age"), self.age_rect, theme.ACCENT, max_size=px(30))
+                      align="left", figures=figures)
+        notice, figures, sources = self.age_notice()
+        text.draw(surface, notice, self.age_rect, theme.ACCENT, max_size=px(28), figures=figures)
+        text.draw(surface, sources, self.laws_rect, theme.TEXT_SOFT, max_size=px(18), bold=False,
+                  figures=(shown(sources, "citation"),))
         text.draw(surface, self.t("consent_same_game"), self.same_rect, theme.TEXT_SOFT, max_size=px(24),
                   bold=False)

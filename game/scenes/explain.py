@@ -1,15 +1,18 @@
-""""How the machine knows": one of the player's drawings beside other people's drawings of the same thing.
+""""How the machine knows": one of the player's drawings beside the drawings the machine learns from.
 
-The machine learned what a cat looks like from drawings like these: other players' cats from the
-store (`Store.random_drawings`, never the player's own session). For a miss it also shows what the
-machine saw instead ("It thought of a sun: people drew a sun like this"). An installation that has
-no such drawings yet says so kindly.
+Other players' cats from the store (`Store.random_drawings`, never the player's own session), once
+there are some. Until then, what the machine really learned from: the doodle generator's cats
+(`model.synth`, the training set of the bundled model, drawn with the checkpoint's own seed), in
+their own colour and said to be drawn by a program. For a miss it also shows what the machine saw
+instead ("It thought it was a sun, because of drawings like these"), the same way.
 """
 from __future__ import annotations
 
 import logging
 
 import pygame
+
+from model import synth
 
 from .. import theme
 from ..sketch import Thumbnails
@@ -20,6 +23,7 @@ from .gameover import draw_result_card
 log = logging.getLogger(__name__)
 OTHERS = 6      # drawings of the prompt to show
 INSTEAD = 3     # drawings of the mistaken guess to show
+DEFAULT_SEED = 1234   # the bundled model's generator seed (train.py's default) when a checkpoint names none
 
 
 def best_grid(count: int, area: tuple[int, int], gap: int) -> tuple[int, int]:
@@ -51,21 +55,25 @@ class ExplainScene(Scene):
             self.instead = None
         self.others: list[dict] = []
         self.instead_drawings: list[dict] = []
+        self.generated: set[str] = set()   # the sections ("others", "instead") a program drew
 
     def enter(self) -> None:
-        self.others = self._fetch(self.result.word, OTHERS)
+        self.others = self._fetch(self.result.word, OTHERS, "others")
         if self.instead is not None:
-            self.instead_drawings = self._fetch(self.instead, INSTEAD)
+            self.instead_drawings = self._fetch(self.instead, INSTEAD, "instead")
 
-    def _fetch(self, word: str, count: int) -> list[dict]:
-        store = self.app.store
-        if store is None:
-            return []
-        try:
-            return store.random_drawings(word, count, exclude_session=self.app.game.session)
-        except Exception:
-            log.exception("could not read drawings of %r from the store", word)
-            return []
+    def _fetch(self, word: str, count: int, section: str) -> list[dict]:
+        """Players' drawings of `word`; without any, the generator's (and `section` is marked generated)."""
+        store, rows = self.app.store, []
+        if store is not None:
+            try:
+                rows = store.random_drawings(word, count, exclude_session=self.app.game.session)
+            except Exception:
+                log.exception("could not read drawings of %r from the store", word)
+        if rows or word not in synth.RECIPES:
+            return rows
+        self.generated.add(section)
+        return generated_drawings(word, count, self.app.classifier, self.app.rng)
 
     def handle(self, event: pygame.event.Event) -> None:
         if event.type == pygame.KEYDOWN and event.key in (pygame.K_BACKSPACE, pygame.K_RETURN,
@@ -112,12 +120,14 @@ class ExplainScene(Scene):
             second = pygame.Rect(area.left, first.bottom + px(14), area.width, area.bottom - first.bottom - px(14))
         else:
             first, second = area, None
-        self._draw_section(surface, first, self.t("others_drew", thing=tr.thing(self.result.word)),
-                           self.others, self.t("none_yet", thing=tr.thing(self.result.word)), "others")
+        word = tr.thing(self.result.word)
+        heading = self.t("generated_drew" if "others" in self.generated else "others_drew", thing=word)
+        self._draw_section(surface, first, heading, self.others, self.t("none_yet", thing=word), "others")
         if second is not None:
-            self._draw_section(surface, second, self.t("it_thought", thing=tr.thing(self.instead)),
-                               self.instead_drawings, self.t("none_instead", thing=tr.thing(self.instead)),
-                               "instead")
+            word = tr.thing(self.instead)
+            heading = self.t("generated_instead" if "instead" in self.generated else "it_thought", thing=word)
+            self._draw_section(surface, second, heading, self.instead_drawings,
+                               self.t("none_instead", thing=word), "instead")
 
     def _draw_section(self, surface: pygame.Surface, rect: pygame.Rect, heading: str,
                       drawings: list[dict], empty_text: str, key: str) -> None:
@@ -141,5 +151,16 @@ class ExplainScene(Scene):
                                top + (index // columns) * (side + gap), side, side)
             card(surface, cell, theme.PAPER, px(16), shadow=px(4))
             picture = cell.inflate(-px(10), -px(10))
-            surface.blit(self.thumbnails.get((key, row.get("id", index)), row["drawing"], picture.size,
-                                             theme.OTHERS_INK), picture)
+            ink = theme.GENERATED_INK if key in self.generated else theme.OTHERS_INK
+            surface.blit(self.thumbnails.get((key, row.get("id", index)), row["drawing"], picture.size, ink), picture)
+
+
+def generated_drawings(word: str, count: int, classifier, rng) -> list[dict]:
+    """`count` of the generator's doodles of `word`, as the store gives drawings: from the training
+    stream of the checkpoint's seed (drawing i of a category is the same whatever else is drawn)."""
+    data = getattr(classifier, "data", None) or {}
+    seed = data.get("seed") if isinstance(data.get("seed"), int) else DEFAULT_SEED
+    start = rng.randrange(1000)
+    return [{"id": f"generated-{start + index}", "word": word,
+             "drawing": synth.generate(word, synth.drawing_rng(seed, word, start + index))}
+            for index in range(count)]

@@ -1,10 +1,11 @@
 """The pay slip of the game just played: the work as a payslip from "the machine", which paid 0.00.
 
 Reached from the game-over screen. The sheet (`payslip_sheet.payslip`, drawn by `payslip_render`)
-prices the game's labels at a penny task and at a typical micro-task rate, with the sources in small
-print, where the drawings go, and the erasure code of a consenting session (or, without consent, that
-nothing was kept). "Save as PNG" writes the same sheet to `settings.payslip_dir` and says where on
-screen; "What you taught the machine" goes on to the model's history.
+prices the game's labels at each sourced per-label rate, says what micro-workers really earn an hour,
+how often the machine watched the player, where the drawings go, and gives the erasure code of a
+consenting session (or, without consent, says that nothing was kept); sources in small print. It
+fills the window above a row of buttons. "Save as PNG" writes the same sheet to
+`settings.payslip_dir` and says where; "What you taught the machine" goes on to the model's history.
 """
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ import pygame
 
 from .. import theme
 from ..payslip_render import draw_sheet, save_png
-from ..payslip_sheet import Sheet, payslip
+from ..payslip_sheet import Sheet, payslip, times_watched
+from ..provenance import shown
 from ..ui import Button, is_confirm
 from .base import Scene
 
@@ -74,7 +76,8 @@ class PayslipScene(Scene):
             self._sheet = payslip(game.results, self.app.rates, tr, session=game.session,
                                   when=self.app.game_started_at and self.app.game_started_at.astimezone(),
                                   db_name=Path(str(self.app.settings.db)).name,
-                                  keep_days=self.app.settings.keep_days)
+                                  keep_days=self.app.settings.keep_days,
+                                  watched=times_watched(game.results, self.app.store, game.session))
             self._sheet_key = tr.lang
         return self._sheet
 
@@ -104,34 +107,32 @@ class PayslipScene(Scene):
 
     # --- screen -------------------------------------------------------------------------------
     def layout(self, size: tuple[int, int]) -> None:
+        """The sheet fills the window above a row of buttons (with the status line in the row when
+        the window is wide, above it when it is narrow)."""
         width, height = size
         px = self.px
-        margin = px(24)
-        if width >= height * 1.2:  # sheet on the left, buttons in a column on the right
-            side_w = min(px(330), width // 3)
-            self.sheet_rect = pygame.Rect(margin, margin, width - side_w - 3 * margin, height - 2 * margin)
-            column = pygame.Rect(self.sheet_rect.right + margin, margin, side_w, height - 2 * margin)
-            button_h = px(92)
-            for index, button in enumerate((self.taught_button, self.save_button)):
-                button.rect = pygame.Rect(column.left, column.top + px(30) + index * (button_h + px(22)),
-                                          column.width, button_h)
-            below = self.save_button if self.can_save else self.taught_button
-            self.status_rect = pygame.Rect(column.left, below.rect.bottom + px(18), column.width, px(150))
-            self.back_button.rect = pygame.Rect(column.left, column.bottom - button_h, column.width, button_h)
-        else:  # sheet on top, a row of buttons and the status line below
-            button_h = px(84)
-            buttons_top = height - margin - button_h
-            self.status_rect = pygame.Rect(margin, buttons_top - px(10) - px(56), width - 2 * margin, px(56))
-            room = self.status_rect.top - px(10) - margin
-            sheet_h = min(room, int((width - 2 * margin) * 1.2))  # taller would only add empty paper
-            self.sheet_rect = pygame.Rect(margin, margin, width - 2 * margin, sheet_h)
-            self.status_rect.top = self.sheet_rect.bottom + px(16)
-            gap = px(14)
-            button_w = (width - 2 * margin - 2 * gap) // 3
-            row = (self.back_button, self.save_button if self.can_save else None, self.taught_button)
+        margin, gap = px(24), px(14)
+        button_h = px(84)
+        buttons_top = height - margin - button_h
+        row = [self.back_button] + ([self.save_button] if self.can_save else []) + [self.taught_button]
+        if width >= height:
+            widths = {self.back_button: px(220), self.save_button: px(260), self.taught_button: px(360)}
+            status_w = width - 2 * margin - sum(widths[b] for b in row) - len(row) * gap
+            left = margin
+            for button in row[:-1]:
+                button.rect = pygame.Rect(left, buttons_top, widths[button], button_h)
+                left += widths[button] + gap
+            self.status_rect = pygame.Rect(left, buttons_top, status_w, button_h)
+            self.taught_button.rect = pygame.Rect(width - margin - widths[self.taught_button], buttons_top,
+                                                  widths[self.taught_button], button_h)
+            sheet_bottom = buttons_top - px(16)
+        else:
+            button_w = (width - 2 * margin - (len(row) - 1) * gap) // len(row)
             for index, button in enumerate(row):
-                if button is not None:
-                    button.rect = pygame.Rect(margin + index * (button_w + gap), buttons_top, button_w, button_h)
+                button.rect = pygame.Rect(margin + index * (button_w + gap), buttons_top, button_w, button_h)
+            self.status_rect = pygame.Rect(margin, buttons_top - px(10) - px(56), width - 2 * margin, px(56))
+            sheet_bottom = self.status_rect.top - px(10)
+        self.sheet_rect = pygame.Rect(margin, margin, width - 2 * margin, sheet_bottom - margin)
 
     def draw_static(self, surface: pygame.Surface) -> None:
         surface.fill(theme.BACKGROUND)
@@ -144,5 +145,6 @@ class PayslipScene(Scene):
         self.taught_button.label = self.t("taught_button")
         self.draw_buttons(surface)
         colour = theme.MISS if self.error else (theme.SUCCESS if self.saved else theme.TEXT_SOFT)
-        self.app.text.draw(surface, self.status(), self.status_rect, colour, max_size=self.px(24),
-                           bold=bool(self.saved), valign="top")
+        status = self.status()
+        self.app.text.draw(surface, status, self.status_rect, colour, max_size=self.px(24),
+                           bold=bool(self.saved), figures=(shown(status, "system"),) if self.can_save else ())

@@ -51,6 +51,15 @@ class TaughtScene(Scene):
                           if started is not None and self.donated else [])
         self.app.voice.say(self.t("taught_button"), interrupt=True)
 
+    def generated_examples(self, version: str) -> int:
+        """How many of the drawings behind `version` the doodle generator drew: known from the data
+        summary of the checkpoint the game runs (`train.py` names its sources "synthetic(...)")."""
+        classifier = self.app.classifier
+        if getattr(classifier, "version", None) != version:
+            return 0
+        sources = (getattr(classifier, "data", None) or {}).get("sources") or {}
+        return sum(int(count) for name, count in sources.items() if str(name).startswith("synthetic"))
+
     @property
     def donated(self) -> bool:
         session = self.app.game.session
@@ -67,10 +76,16 @@ class TaughtScene(Scene):
         tr, facts = self.app.translations, []
         current = self.history.current
         if current is not None and current.examples > 0:
-            key = "taught_players" if current.player_examples else "taught_players_none"
+            generated = self.generated_examples(current.version)
             players, examples = tr.number(current.player_examples), tr.number(current.examples)
-            facts.append((players, self.t(key, players=players, examples=examples),
-                          (shown(players, "machine"), shown(examples, "machine"))))
+            if not current.player_examples:
+                key = "taught_generated" if generated >= current.examples else "taught_players_none"
+            else:
+                key = "taught_players_generated" if generated else "taught_players"
+            sentence = self.t(key, players=players, examples=examples, generated=tr.number(generated))
+            facts.append((examples if key == "taught_generated" else players, sentence,
+                          (shown(players, "machine"), shown(examples, "machine"),
+                           shown(tr.number(generated), "machine"))))
         drawn = tr.number(sum(1 for result in self.app.game.results if result.has_ink))
         if self.donated:
             facts.append((drawn, self.t("taught_yours_donated", count=drawn), (shown(drawn, "session"),)))
