@@ -1,11 +1,10 @@
-"""pennydraw: draw for the machine, and see the work you did for it. `python play.py --help`."""
-import os
-import sys
+"""pennydraw from a checkout: draw for the machine, and see the work you did for it. `python play.py --help`.
 
-# pygame prints a greeting on import; the game logs to stderr instead.
-os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+The same game as the `pennydraw` command of an installed copy (`game/main.py`).
+"""
+import sys
 
 if __name__ == "__main__":
     from game.main import main
 
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main(sys.argv[1:], prog="play.py"))

@@ -1,1 +1,5 @@
-"""pennydraw's pygame-ce front end: the only package that imports pygame. `play.py` starts it."""
+"""pennydraw's pygame-ce front end: the only package that imports pygame. `pennydraw` starts it."""
+import os
+
+# pygame prints a greeting on import; the game logs to stderr instead (whichever entry point started it).
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")

@@ -1,4 +1,5 @@
-"""`python play.py [options]`: the command line into Settings, then the game or the kiosk.
+"""`pennydraw [options]` (or `python play.py`, `python -m game`): the command line into Settings, then
+the game or the kiosk.
 
 A home game logs to stderr and ends with status 0, or 2 with one line when something it needs is
 unusable (a model file, the database, the display, the rates file). `--kiosk` hands everything to
@@ -11,6 +12,8 @@ import sys
 
 import pygame
 
+from model import locations
+
 from .app import App, StartError
 from .kiosk.run import kiosk_main
 from .settings import settings_from_args
@@ -18,12 +21,14 @@ from .settings import settings_from_args
 log = logging.getLogger("pennydraw")
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of `play.py`: parse the command line, play until the player quits."""
-    settings = settings_from_args(argv)
+def main(argv: list[str] | None = None, prog: str = "pennydraw") -> int:
+    """Entry point of the `pennydraw` command and `play.py`: parse the command line, play until the
+    player quits."""
+    settings = settings_from_args(argv, prog)
     if settings.kiosk:  # exhibition mode: its own logging, start-up checks, signals and loop
         return kiosk_main(settings)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="pennydraw: %(message)s")
+    log.info("%s", data_line(settings))
     app = App(settings)
     try:
         app.start()
@@ -43,3 +48,9 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         app.close()
     return 0
+
+
+def data_line(settings) -> str:
+    """The first line a home game logs: where this run keeps the drawings, and why there."""
+    where = locations.DATA_DIR_KIND if settings.db == locations.DEFAULT_DB_PATH else "--db"
+    return f"drawings are kept in {settings.db} ({where})"

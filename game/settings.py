@@ -15,21 +15,21 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from model import locations
 from model.translations import LANGUAGES  # noqa: F401  (the game speaks the languages with a file)
 
 # The smallest window in which every text of every language fits (the tests check this size).
 MIN_SIZE = (640, 480)
-ROOT = Path(__file__).resolve().parents[1]
 # Players' drawings are erased after a year by default: long enough to retrain the machine from them
 # over an exhibition season, short enough that nothing is kept "just in case" (GDPR: storage limitation).
 DEFAULT_KEEP_DAYS = 365
-ASSETS = ROOT / "assets"
 
 
 @dataclass
 class Settings:
-    # SQLite file of every drawing; its folder is created when missing.
-    db: Path = ROOT / "data" / "pennydraw.db"
+    # SQLite file of every drawing; its folder is created when missing. data/ in a checkout, the
+    # user's data folder once installed (model/locations.py).
+    db: Path = locations.DEFAULT_DB_PATH
     # Classifier checkpoint; None means the store's active model, else the bundled assets/model.pt.
     model: Path | None = None
     # Language of all text, category names and the voice: en, fr or nl.
@@ -81,8 +81,9 @@ class Settings:
     # Retention: at start, players' drawings older than this many days are erased (None: kept until
     # erased by code or by hand). The consent screen and the pay slip state it.
     keep_days: int | None = DEFAULT_KEEP_DAYS
-    # Where "Save as PNG" on the pay slip writes its images (created when first needed).
-    payslip_dir: Path = ROOT / "data" / "payslips"
+    # Where "Save as PNG" on the pay slip writes its images (created when first needed); the kiosk
+    # puts them beside its database.
+    payslip_dir: Path = locations.PAYSLIP_DIR
     # The sourced micro-task rates every money figure comes from; None means assets/labour_rates.toml.
     rates: Path | None = None
     # Seed of the prompt order; None draws new prompts every game. PENNYDRAW_SEED sets it (tests, demos).
@@ -157,14 +158,14 @@ def parse_keep_days(text: str) -> int | None:
     return _whole_number(text, "a whole number of days or 'forever'")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(prog: str = "pennydraw") -> argparse.ArgumentParser:
     defaults = Settings()
     parser = argparse.ArgumentParser(
-        prog="play.py",
-        description="pennydraw: draw for the machine, and see the work you did for it.")
+        prog=prog,
+        description="pennydraw: draw for the machine, and see the work you did for it.",
+        epilog=f"Drawings and pay slips are kept in {locations.DATA_DIR_KIND}, {locations.DATA_DIR}.")
     parser.add_argument("--db", type=Path, default=defaults.db,
-                        help="SQLite file that keeps every drawing "
-                             "(default data/pennydraw.db in the repository)")
+                        help=f"SQLite file that keeps every drawing (default {defaults.db})")
     parser.add_argument("--model", type=Path, default=None,
                         help="classifier checkpoint (default: the database's active model, recorded by "
                              "train.py --db or the kiosk, else the bundled assets/model.pt; a bad file falls "
@@ -186,10 +187,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def settings_from_args(argv: list[str] | None) -> Settings:
+def settings_from_args(argv: list[str] | None, prog: str = "pennydraw") -> Settings:
     """Parse the command line into Settings (argparse exits with a message on bad input, and on a
     value the Settings refuse)."""
-    parser = build_parser()
+    parser = build_parser(prog)
     args = parser.parse_args(argv)
     try:
         return Settings(db=args.db, model=args.model, lang=args.lang, mute=args.mute,

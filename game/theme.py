@@ -6,7 +6,7 @@ compare pixels; nothing here touches pygame, so importing it costs nothing.
 """
 from __future__ import annotations
 
-from .settings import ASSETS
+import assets
 
 # Stage and paper
 BACKGROUND = (35, 39, 89)          # deep indigo stage behind everything
@@ -37,8 +37,8 @@ SILVER_DARK = (140, 146, 168)
 
 # Fonts: Quicksand (SIL Open Font License, see assets/fonts/Quicksand-LICENSE.txt); its Latin set
 # covers French and Dutch accents (é è ê ç œ ë ï).
-FONT_BOLD = ASSETS / "fonts" / "Quicksand-Bold.ttf"
-FONT_REGULAR = ASSETS / "fonts" / "Quicksand-Medium.ttf"
+FONT_BOLD = assets.path("fonts", "Quicksand-Bold.ttf")
+FONT_REGULAR = assets.path("fonts", "Quicksand-Medium.ttf")
 
 # Layouts are designed for 1280x800 and scaled by this reference.
 REFERENCE_SIZE = (1280, 800)

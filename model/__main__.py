@@ -1,5 +1,5 @@
-"""`python -m model ...`: the data commands. Argument parsing only; the work is in formats.py, store.py,
-export.py, merge.py, stats.py and download.py.
+"""`python -m model ...` (`pennydraw-data ...` once installed): the data commands. Argument parsing only;
+the work is in formats.py, store.py, export.py, merge.py, stats.py and download.py.
 
     python -m model import FILE [FILE ...] [--db PATH] [--skip-bad]
     python -m model convert IN OUT [--skip-bad] [--simplify]
@@ -19,13 +19,14 @@ import argparse
 import sqlite3
 import sys
 
-from model import export, stats
+from model import export, locations, stats
 from model.quickdraw import download, formats
 from model.store import DEFAULT_DB_PATH, Store, StoreError, merge
 from model.store.codec import normalize_code
 
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
+PROG = "pennydraw-data"  # the name in usage and error lines; main(prog=...) says how it was started
 
 
 class _Parser(argparse.ArgumentParser):
@@ -36,7 +37,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _fail(message: str) -> int:
-    print(f"python -m model: error: {message}", file=sys.stderr)
+    print(f"{PROG}: error: {message}", file=sys.stderr)
     return EXIT_BAD_INPUT
 
 
@@ -143,10 +144,10 @@ def cmd_download(args) -> int:
                      + (", MD5 checked" if done.md5_checked else ""))
             print(f"{done.path}: {state}")
     except download.DownloadError as error:
-        print(f"python -m model: error: {error}", file=sys.stderr)
+        print(f"{PROG}: error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("python -m model: interrupted; run the same command again to resume", file=sys.stderr)
+        print(f"{PROG}: interrupted; run the same command again to resume", file=sys.stderr)
         return 130
     return EXIT_OK
 
@@ -155,14 +156,15 @@ def _comma_list(text: str) -> list[str]:
     return [item.strip() for item in text.split(",") if item.strip()]
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m model", description="pennydraw's data commands: Quick, Draw! files "
-                     "(.ndjson raw or simplified, .npy bitmaps, sketch-rnn .npz, .bin) and the drawing store.")
+def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
+    parser = _Parser(prog=prog, description="pennydraw's data commands: Quick, Draw! files "
+                     "(.ndjson raw or simplified, .npy bitmaps, sketch-rnn .npz, .bin) and the drawing store.",
+                     epilog=f"The store is {DEFAULT_DB_PATH} ({locations.DATA_DIR_KIND}) unless --db names another.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
     def db_option(command):
         command.add_argument("--db", metavar="PATH", default=DEFAULT_DB_PATH,
-                             help="the SQLite store (default: data/pennydraw.db in the repository)")
+                             help=f"the SQLite store (default: {DEFAULT_DB_PATH})")
 
     command = commands.add_parser("import", help="import Quick, Draw! files into the store",
                                   description="Import each file in one transaction: all of it or nothing. "
@@ -217,7 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
                "  python -m model export --db kiosk1.db --db kiosk2.db --out export/ --formats simplified,npy\n"
                "  python -m model export --out export/ --categories cat \"alarm clock\" --licence \"CC0 1.0\"")
     command.add_argument("--db", metavar="PATH", action="append",
-                         help="a store to export; repeat for several (default: data/pennydraw.db)")
+                         help=f"a store to export; repeat for several (default: {DEFAULT_DB_PATH})")
     command.add_argument("--out", metavar="DIR", required=True, help="folder for the files (created)")
     command.add_argument("--formats", type=_comma_list, default=list(export.LAYOUT), metavar="LIST",
                          help=f"comma-separated, among {','.join(export.LAYOUT)} (default: all)")
@@ -282,8 +284,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def main(argv: list[str] | None = None, prog: str = "pennydraw-data") -> int:
+    global PROG
+    PROG = prog
+    args = build_parser(prog).parse_args(argv)
     try:
         return args.run(args)
     except BrokenPipeError:   # `... | head`: the reader has what it wanted; no traceback, no message
@@ -294,4 +298,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(prog="python -m model"))

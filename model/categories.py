@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-DEFAULT_PATH = Path(__file__).resolve().parents[1] / "assets" / "categories.txt"
+import assets
+
+DEFAULT_PATH = assets.path("categories.txt")
 
 
 def load_categories(path: str | Path | None = None) -> list[str]:

@@ -32,9 +32,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
+import assets
 from model import net, strokes
 
-BUNDLED_PATH = Path(__file__).resolve().parents[1] / "assets" / "model.pt"
+BUNDLED_PATH = assets.path("model.pt")
 FORMAT = "pennydraw-classifier/1"  # written into every checkpoint; a different value is refused
 REQUIRED_KEYS = ("format", "weights", "config", "categories", "version")
 

@@ -30,9 +30,10 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Iterator, Mapping
 
+import assets
 from model import translations
 
-DEFAULT_RATES_PATH = Path(__file__).resolve().parents[1] / "assets" / "labour_rates.toml"
+DEFAULT_RATES_PATH = assets.path("labour_rates.toml")
 SESSION = "session"  # source key of the figures measured in the player's session, not read from the file
 LOCALES = translations.LANGUAGES
 NBSP = "\u00a0"

@@ -10,7 +10,8 @@ database except to read it):
    that was armed), and so does the training it starts.
 2. A consistent snapshot of the live database (`Store.snapshot`, SQLite's backup API, which works
    while the game writes), from which the *held-out* drawings are removed (`onsite.is_held_out`).
-3. `train.py --init CURRENT --db SNAPSHOT --out NEW.pt` (one thread, the CLI researchers use too).
+3. `train.py --init CURRENT --db SNAPSHOT --out NEW.pt` (one thread, the CLI researchers use too, run
+   as `python -m model.train_command`: an installed copy has no train.py).
 4. The current and the new model are both evaluated on the held-out drawings (`model/evaluate.py`),
    and `onsite.decide` says whether the new one is not worse.
 5. The outcome is written atomically (`onsite.write_outcome`); the kiosk picks it up, records it in
@@ -33,11 +34,10 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+from model.locations import child_environment, module_command
 from model.onsite import (HELD_OUT_SET, HOLDOUT_PERCENT, MIN_HELD_OUT, SCRATCH_PREFIX, decide, is_held_out, summary,
                           unused_path, write_outcome)
 
-ROOT = Path(__file__).resolve().parents[1]
-TRAIN_SCRIPT = ROOT / "train.py"
 PR_SET_PDEATHSIG = 1
 
 
@@ -83,18 +83,18 @@ def run(args) -> dict:
         if len(held) < args.min_held_out:
             outcome["reason"] = f"only {len(held)} held-out drawings, {args.min_held_out} needed to judge"
             return outcome
-        command = [sys.executable, str(TRAIN_SCRIPT), "--init", args.init, "--db", str(snapshot),
-                   "--out", str(out), "--eval", "none", "--threads", "1", "--quiet",
-                   "--seed", str(args.collected % 100_000)]
+        command = module_command("model.train_command", "--init", args.init, "--db", str(snapshot),
+                                 "--out", str(out), "--eval", "none", "--threads", "1", "--quiet",
+                                 "--seed", str(args.collected % 100_000))
         if args.synthetic:
             command += ["--synthetic", str(args.synthetic)]
         if args.epochs:
             command += ["--epochs", str(args.epochs)]
         print("running:", " ".join(command), flush=True)
-        training = subprocess.Popen(command, cwd=ROOT, preexec_fn=die_with_parent)
+        training = subprocess.Popen(command, env=child_environment(), preexec_fn=die_with_parent)
         signal.signal(signal.SIGTERM, lambda *_: (training.terminate(), sys.exit(143)))
         if training.wait() != 0:
-            outcome["reason"] = f"train.py failed with exit code {training.returncode}"
+            outcome["reason"] = f"the training failed with exit code {training.returncode}"
             return outcome
 
     import torch

@@ -19,8 +19,10 @@ import json
 import string
 from pathlib import Path
 
+import assets
+
 LANGUAGES = ("en", "fr", "nl")
-I18N_DIR = Path(__file__).resolve().parents[1] / "assets" / "i18n"
+I18N_DIR = assets.path("i18n")
 REQUIRED_KEYS = ("language_name", "voice", "text", "categories")
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import torch
 
-import train as train_cli
+from model import train_command as train_cli
 from model import classify, datasets, distributed, net, training
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
@@ -15,11 +16,12 @@ import pygame  # noqa: E402
 import pytest  # noqa: E402
 
 from game.app import App  # noqa: E402
-from game.settings import ROOT, Settings  # noqa: E402
+from game.settings import Settings  # noqa: E402
 from game_fixtures import (ScriptedClassifier, SilentVoice, circle_points, make_app,  # noqa: E402
                            mouse_down, mouse_move, start_game)
 from model.store import Store  # noqa: E402
 
+ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = ROOT / "assets" / "model.pt"
 
 

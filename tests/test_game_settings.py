@@ -1,13 +1,18 @@
-"""The command line of play.py and the Settings it fills."""
+"""The command line of `pennydraw` / play.py and the Settings it fills."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from game.settings import ROOT, Settings, build_parser, parse_size, settings_from_args
+from game.main import data_line
+from game.settings import Settings, build_parser, parse_size, settings_from_args
+from model import locations
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_defaults():
@@ -57,11 +62,19 @@ def test_screenshot_dir_comes_from_the_environment(monkeypatch, tmp_path):
     assert Settings().screenshot_dir is None
 
 
-def test_play_py_help_lists_every_option():
+def test_play_py_help_lists_every_option_and_where_the_data_lives():
     result = subprocess.run([sys.executable, str(ROOT / "play.py"), "--help"], capture_output=True,
-                            text=True, timeout=60)
-    assert result.returncode == 0
+                            text=True, timeout=60, env={**os.environ, "COLUMNS": "300"})   # paths unwrapped
+    assert result.returncode == 0 and result.stdout.startswith("usage: play.py ")
     for option in ("--db", "--model", "--lang", "--mute", "--fullscreen", "--seconds", "--rounds", "--size"):
         assert option in result.stdout
-    assert "data/pennydraw.db" in result.stdout
-    assert build_parser().prog == "play.py"
+    assert f"(default {ROOT / 'data' / 'pennydraw.db'})" in result.stdout
+    assert f"kept in this checkout's data folder, {ROOT / 'data'}." in result.stdout
+    assert build_parser().prog == "pennydraw"   # the installed command's name, unless told otherwise
+
+
+def test_a_checkout_keeps_its_data_beside_the_code_and_db_overrides_it():
+    assert locations.CHECKOUT == ROOT and locations.DATA_DIR == ROOT / "data"
+    assert Settings().payslip_dir == ROOT / "data" / "payslips" and locations.RUNS_DIR == ROOT / "runs"
+    assert data_line(Settings()) == f"drawings are kept in {ROOT / 'data' / 'pennydraw.db'} (this checkout's data folder)"
+    assert data_line(settings_from_args(["--db", "x.db"])) == "drawings are kept in x.db (--db)"

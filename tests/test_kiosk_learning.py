@@ -228,13 +228,12 @@ def test_the_kiosk_swaps_a_model_in_between_games_only(tmp_path, store):
 
 def test_a_job_whose_kiosk_is_already_gone_stops_at_once(tmp_path):
     import subprocess
-    import sys
 
-    from model.retrain_job import ROOT
+    from model.locations import child_environment, module_command
     out = tmp_path / "models"
-    gone = subprocess.run([sys.executable, "-m", "model.retrain_job", "--db", str(tmp_path / "kiosk.db"),
-                           "--init", "bundled", "--out-dir", str(out), "--parent-pid", str(2 ** 31 - 1)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    gone = subprocess.run(module_command("model.retrain_job", "--db", str(tmp_path / "kiosk.db"), "--init", "bundled",
+                                         "--out-dir", str(out), "--parent-pid", str(2 ** 31 - 1)),
+                          cwd=tmp_path, env=child_environment(), capture_output=True, text=True, timeout=60)
     assert gone.returncode == 1 and "is gone: no retraining" in gone.stderr, gone.stderr
     assert not out.exists()                                  # no snapshot, no outcome, no training
 

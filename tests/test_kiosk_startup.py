@@ -10,14 +10,16 @@ import sqlite3
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
 from game.kiosk.logs import LogConfig, close_kiosk_logging, format_fields, setup_kiosk_logging
-from game.settings import ROOT
 from game.kiosk.startup_checks import StartupReport, check_database, choose_model
 from model.classify import BUNDLED_PATH
 from model.store import Store, StoreError
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def filled_store(path, drawings=40):

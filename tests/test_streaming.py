@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-import train as train_cli
+from model import train_command as train_cli
 from model import classify, datasets, streaming, strokes, synth
 from model.quickdraw import formats, stream_records
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-import train as train_cli
+from model import train_command as train_cli
 from model import augment, classify, datasets, net, strokes, training
 from model.quickdraw import formats
 from model.evaluate import evaluate, format_report
@@ -235,7 +235,7 @@ def test_cli_bad_arguments_get_one_line_errors(tmp_path, argv, message):
     with pytest.raises(SystemExit) as caught:
         train_cli.main([str(a).format(tmp=tmp_path) for a in argv])
     text = str(caught.value.code)
-    assert text.startswith("train.py: error:") and message in text and "\n" not in text
+    assert text.startswith("pennydraw-train: error:") and message in text and "\n" not in text
 
 
 def test_category_lists_restrict_extend_or_come_from_a_file(tmp_path):

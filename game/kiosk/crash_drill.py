@@ -2,7 +2,7 @@
 
     python -m game.kiosk.crash_drill --kills 50 [--seed 1] [--workdir DIR]
 
-Each cycle starts `play.py --kiosk` with scripted visitors (`autoplay.py`, a fast clock) on a
+Each cycle starts `pennydraw --kiosk` (as `python -m game`) with scripted visitors (`autoplay.py`, a fast clock) on a
 scratch database, waits until it shows its first frame (or, for some cycles, not even that), lets the
 visitors play for a random moment and sends SIGKILL, the one signal nothing can catch, as a power
 cut or the kernel's out-of-memory killer would. After the last kill the kiosk must come back once
@@ -29,7 +29,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from model.locations import child_environment, module_command
 
 
 @dataclass
@@ -53,9 +53,9 @@ class DrillResult:
 
 
 def kiosk_command(workdir: Path, journal: Path, seed: int, speed: float) -> list[str]:
-    return [sys.executable, str(ROOT / "play.py"), "--kiosk", "--db", str(workdir / "drill.db"), "--mute",
-            "--seconds", "3", "--rounds", "3", "--pin", "0000", "--retrain-every", "0",
-            "--log", str(workdir / "kiosk.log"), "--autoplay", f"seed={seed},speed={speed},journal={journal}"]
+    return module_command("game", "--kiosk", "--db", str(workdir / "drill.db"), "--mute", "--seconds", "3",
+                          "--rounds", "3", "--pin", "0000", "--retrain-every", "0", "--log", str(workdir / "kiosk.log"),
+                          "--autoplay", f"seed={seed},speed={speed},journal={journal}")
 
 
 def wait_until_ready(process: subprocess.Popen, journal: Path, timeout: float) -> float | None:
@@ -92,13 +92,12 @@ def run_drill(workdir: Path, kills: int = 10, seed: int = 0, alive: tuple[float,
     """Kill and restart the kiosk `kills` times in `workdir`, then check the database."""
     workdir.mkdir(parents=True, exist_ok=True)
     journal = workdir / "journal.txt"
-    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy",
-           "PYGAME_HIDE_SUPPORT_PROMPT": "1"}
+    env = child_environment({**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"})
     rng, result, began = random.Random(seed), DrillResult(), time.monotonic()
     with open(workdir / "stderr.txt", "ab") as stderr:
         def start(cycle: int) -> subprocess.Popen:
-            return subprocess.Popen(kiosk_command(workdir, journal, seed * 1000 + cycle, speed), cwd=ROOT,
-                                    env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr)
+            return subprocess.Popen(kiosk_command(workdir, journal, seed * 1000 + cycle, speed), env=env,
+                                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr)
 
         for cycle in range(kills + 1):
             process = start(cycle)

@@ -26,12 +26,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from model.locations import child_environment, module_command
 from model.onsite import (HELD_OUT_SET, HOLDOUT_PERCENT, MIN_HELD_OUT, OUTCOME_PATTERN, SCRATCH_PREFIX, Outcome,
                           count, read_outcome, unused_path)
 
 log = logging.getLogger("pennydraw.learning")
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)
@@ -141,16 +140,17 @@ class OnSiteLearning:
         # this job's, and an old model swapped back in.
         self.result_file = unused_path(self.models_dir / f"onsite-{stamp}.json")
         c = self.config
-        command = [self.python, "-m", "model.retrain_job", "--db", str(self.db_path),
-                   "--init", str(self.current_path) if self.current_path else "bundled",
-                   "--out-dir", str(self.models_dir), "--result", str(self.result_file),
-                   "--collected", str(collected), "--holdout-percent", str(c.holdout_percent),
-                   "--min-held-out", str(c.min_held_out), "--synthetic", str(c.synthetic),
-                   "--tolerance", str(c.tolerance), "--parent-pid", str(os.getpid())] + (
-                      ["--epochs", str(c.epochs)] if c.epochs else [])
+        command = module_command(
+            "model.retrain_job", "--db", str(self.db_path),
+            "--init", str(self.current_path) if self.current_path else "bundled",
+            "--out-dir", str(self.models_dir), "--result", str(self.result_file),
+            "--collected", str(collected), "--holdout-percent", str(c.holdout_percent),
+            "--min-held-out", str(c.min_held_out), "--synthetic", str(c.synthetic),
+            "--tolerance", str(c.tolerance), "--parent-pid", str(os.getpid()),
+            *(["--epochs", str(c.epochs)] if c.epochs else []), python=self.python)
         with open(self.models_dir / "retrain.log", "ab") as output:
-            self.process = subprocess.Popen(command, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=output,
-                                            stderr=subprocess.STDOUT, close_fds=True)
+            self.process = subprocess.Popen(command, env=child_environment(), stdin=subprocess.DEVNULL,
+                                            stdout=output, stderr=subprocess.STDOUT, close_fds=True)
         self.started_at = time.monotonic()
         self.baseline = collected
         log.info("retraining started pid=%d collected=%d (every %d drawings)", self.process.pid, collected,

@@ -29,10 +29,11 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+import assets
 from model.categories import load_categories
 
 BASE_URL = "https://storage.googleapis.com/quickdraw_dataset"
-CATEGORIES_PATH = Path(__file__).resolve().parents[2] / "assets" / "quickdraw_categories.txt"
+CATEGORIES_PATH = assets.path("quickdraw_categories.txt")
 # --format -> (folder in Google's bucket, file extension); files land in DIR/<format>/.
 FORMATS = {"simplified": ("full/simplified", ".ndjson"), "raw": ("full/raw", ".ndjson"),
            "numpy_bitmap": ("full/numpy_bitmap", ".npy"), "binary": ("full/binary", ".bin"),

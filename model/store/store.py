@@ -1,6 +1,6 @@
 """The drawing store: every consented drawing, its guesses, sessions and trained models in SQLite.
 
-One file (``data/pennydraw.db`` by default) in WAL mode, schema made and upgraded by sqlite-utils
+One file (``locations.DEFAULT_DB_PATH`` by default) in WAL mode, schema made and upgraded by sqlite-utils
 migrations. Two promises shape the code:
 
 - Consent: a session started without consent lives in memory only. Its drawings are validated and
@@ -27,6 +27,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from model.locations import DEFAULT_DB_PATH
 from model.store.codec import (
     encode_drawing, encode_guesses, imported_row, milliseconds, new_code,
     normalize_code, utc_iso,
@@ -34,7 +35,6 @@ from model.store.codec import (
 from model.store.models_table import ModelsTable
 from model.store.schema import KNOWN, MIGRATIONS, code_tombstone
 
-DEFAULT_DB_PATH = Path(__file__).resolve().parents[2] / "data" / "pennydraw.db"
 MEMORY = ":memory:"
 IMPORT_BATCH = 2000  # rows per executemany while importing (all inside one transaction)
 

@@ -1,0 +1,381 @@
+"""Train, fine-tune or evaluate pennydraw's doodle classifier. Reads top to bottom.
+
+`python train.py` in a checkout, `pennydraw-train` once installed, `python -m model.train_command` (the
+kiosk's retraining job): one command, the same options.
+
+    python train.py --synthetic 2500 --out assets/model.pt          # the bundled model, from scratch
+    python train.py --db data/pennydraw.db --synthetic 300 --init bundled --out runs/players.pt
+    python train.py --eval-only --checkpoint assets/model.pt --quickdraw ../shared/quickdraw-sample
+    python train.py --quickdraw ~/quickdraw --stream --resume runs/big.state --out runs/big.pt
+    torchrun --standalone --nproc_per_node 2 train.py --synthetic 3000 --out runs/ddp.pt
+
+Sources combine: --synthetic N (generated doodles), --db PATH (drawings the game collected, consented
+only), --quickdraw DIR (Google's files named by category). A share of the collected drawings is held
+out and evaluated at the end, with held-out synthetic doodles and a folder of real drawings (--eval,
+by default ../shared/quickdraw-sample when it exists and is not trained on). The bundled model is
+trained on synthetic doodles only; never train it on the sample it is evaluated on.
+
+At scale: --stream reads --quickdraw files as a shuffled stream rendered on the fly (constant memory;
+automatic above 512 MB of files); under torchrun each process trains on its shard with
+DistributedDataParallel (gloo on CPUs, nccl on GPUs) and only rank 0 prints and writes; --device and
+--precision choose CPU or GPU and mixed precision; --resume PATH snapshots the run every --save-every
+steps and continues it after an interruption.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from model import locations
+
+# Real doodles beside a checkout, for evaluation only (an installed copy has none: --eval DIR).
+DEFAULT_EVAL_DIR = locations.CHECKOUT.parent / "shared" / "quickdraw-sample" if locations.CHECKOUT else None
+EVAL_SYNTHETIC = 30  # held-out synthetic drawings per category in the final table
+EVAL_SEED_OFFSET = 1_000_003  # held-out synthetic doodles use seed + this, never a training drawing
+HOLDOUT = 0.1  # share of collected drawings (--db, --quickdraw) held out for evaluation
+FINETUNE = {"epochs": 3, "lr": 1e-3}  # gentler defaults when starting from a trained model (--init)
+STREAM_AUTO_BYTES = 512 << 20  # --quickdraw files larger than this in total are streamed, not loaded
+STREAM_HELD_OUT = 200  # held-out streamed drawings per category evaluated at the end
+PROG = "pennydraw-train"  # the name in usage and error lines; main(prog=...) says how it was started
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n")[0])
+    p.add_argument("--synthetic", type=int, metavar="N", help="N generated doodles per category")
+    p.add_argument("--db", type=Path, metavar="PATH", help="train on the game's drawing store")
+    p.add_argument("--quickdraw", type=Path, metavar="DIR", help="train on Quick, Draw! files named by category (.npz is unpickled: trusted folders only)")
+    p.add_argument("--init", metavar="bundled|PATH", help="fine-tune this checkpoint instead of starting afresh")
+    p.add_argument("--out", type=Path, help=f"where to write the checkpoint (default {locations.RUNS_DIR / '<version>.pt'})")
+    p.add_argument("--categories", metavar="LIST",
+                   help="comma-separated names, a text file of names, or +names to extend the default list")
+    p.add_argument("--epochs", type=int, help="passes over the training set")
+    p.add_argument("--batch-size", type=int, metavar="N", help="images per optimiser step, over all processes (default 256)")
+    p.add_argument("--seed", type=int, help="seed for data, prefixes, init and shuffling")
+    p.add_argument("--threads", type=int, help="CPU threads per process, and rasterising workers (default 2; cores/processes under torchrun)")
+    p.add_argument("--eval", type=Path, metavar="DIR", dest="eval_dir",
+                   help="folder of real drawings to evaluate on ('none' to skip)")
+    p.add_argument("--eval-only", action="store_true", help="only evaluate --checkpoint")
+    p.add_argument("--checkpoint", type=Path, metavar="PATH", help="the checkpoint --eval-only evaluates")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    scale = p.add_argument_group("training at scale")
+    scale.add_argument("--device", default="auto", help="cpu, cuda, or auto (cuda when there is a GPU)")
+    scale.add_argument("--precision", default="auto", help="fp32, bf16, fp16 (GPU), or auto (fp32 on CPU, bf16/fp16 on GPU)")
+    scale.add_argument("--stream", action="store_true", help="stream --quickdraw files (shuffled, rendered on the fly)")
+    scale.add_argument("--buffer", type=int, default=16_384, metavar="N", help="shuffle buffer of --stream, in images")
+    scale.add_argument("--workers", type=int, default=0, metavar="N", help="loader processes rendering --stream data")
+    scale.add_argument("--resume", type=Path, metavar="PATH", help="snapshot file: written as training goes, continued from if it exists")
+    scale.add_argument("--save-every", type=int, default=200, metavar="STEPS", help="steps between --resume snapshots")
+    scale.add_argument("--max-steps", type=int, metavar="N", help="pause after N steps in all (needs --resume)")
+    return p.parse_args(argv)
+
+
+def fail(message: str) -> None:
+    raise SystemExit(f"{PROG}: error: {message}")
+
+
+def main(argv=None, prog: str = "pennydraw-train") -> int:
+    global PROG
+    PROG = prog
+    # Idle OpenMP threads sleep instead of spinning (read when torch loads, so before any import of it).
+    # On a shared machine a spinning thread burns the core another process needs and then waits for it:
+    # measured with another process busy, 2 threads trained 300-900 images/s spinning, 1,650-1,850 passive.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    args = parse_args(argv)
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(line_buffering=True)  # progress lines reach a log file as they happen
+    try:
+        return evaluate_only(args) if args.eval_only else train_model(args)
+    except (ValueError, OSError) as error:  # CheckpointError and FormatError are ValueErrors
+        fail(str(error))
+    except Exception as error:
+        from model.store import StoreError  # a database that cannot be opened or written
+
+        if not isinstance(error, StoreError):
+            raise
+        fail(str(error))
+    return 1
+
+
+def train_model(args) -> int:
+    # Heavy imports here, so that `--help` and argument errors answer at once.
+    from model import distributed
+
+    check_numbers(args)
+    if args.synthetic is None and args.db is None and args.quickdraw is None:
+        fail("no training data: give --synthetic N, --db PATH and/or --quickdraw DIR")
+    if args.checkpoint is not None:
+        fail("--checkpoint is for --eval-only; to fine-tune a checkpoint use --init PATH")
+    if args.max_steps is not None and args.resume is None:
+        fail("--max-steps needs --resume PATH (where the paused run is kept)")
+    if args.stream and args.quickdraw is None:
+        fail("--stream streams --quickdraw files: give --quickdraw DIR")
+    runtime = distributed.start(args.device, args.precision)  # joins torchrun's processes, if any
+    try:
+        if runtime.is_main:
+            return train_on(args, runtime)
+        with open(os.devnull, "w") as silent, contextlib.redirect_stdout(silent):  # only rank 0 speaks
+            return train_on(args, runtime)
+    finally:
+        distributed.stop(runtime)
+
+
+def train_on(args, runtime) -> int:
+    import torch
+    from model import categories as category_list, classify, datasets, distributed, net, streaming, synth
+    from model import train_state, training
+    from model.evaluate import format_report, summary_line
+
+    started = time.perf_counter()
+    # 1. settings: TrainConfig defaults, gentler for fine-tuning, then the command line.
+    config = training.TrainConfig(**(FINETUNE if args.init else {}))
+    threads = args.threads or (distributed.default_threads(runtime) if runtime.local_world > 1 else None)
+    overrides = {k: v for k, v in (("epochs", args.epochs), ("seed", args.seed), ("threads", threads),
+                                   ("batch_size", args.batch_size)) if v is not None}
+    config = training.TrainConfig(**{**config.to_dict(), "scale": config.scale, **overrides})
+    progress = not args.quiet and runtime.is_main
+    torch.manual_seed(config.seed)  # the same initial network in every process
+
+    # 2. the starting network and its categories.
+    if args.init:
+        init_path = classify.BUNDLED_PATH if args.init == "bundled" else Path(args.init)
+        start = classify.read_checkpoint(init_path)
+        model = net.build(net.config_from_dict(start["config"]))
+        model.load_state_dict(start["weights"])
+        base_categories = start["categories"]
+    else:
+        init_path, model, base_categories = None, None, category_list.load_categories()
+    categories = choose_categories(args.categories, base_categories)
+    if model is None:
+        model = net.build(net.NetConfig(num_classes=len(categories)))
+    else:
+        model = training.adapt_to_categories(model, base_categories, categories)
+    print(f"{len(categories)} categories; network {model.config} "
+          f"({net.parameter_count(model):,} parameters){'; from ' + str(init_path) if init_path else ''}")
+    print(f"training on {runtime.describe()}, {config.threads} CPU thread(s) per process")
+
+    # 3. data: every source rasterised once (whole drawings + prefixes), each process its shard; collected
+    #    drawings split for evaluation; big Quick, Draw! folders streamed instead (rendered on the fly).
+    settings = datasets.RenderSettings(config.prefixes, (config.prefix_low, config.prefix_high), config.seed,
+                                       model.config.image_size)
+    shard = (runtime.rank, runtime.world)
+    parts, held_out, sources, player_examples, examples = [], [], {}, 0, 0
+    drawable = [c for c in categories if c in set(synth.categories_with_recipes())]
+    if args.synthetic:
+        if len(drawable) < len(categories):
+            print(f"no doodle recipe (so no synthetic data) for: {', '.join(sorted(set(categories) - set(drawable)))}")
+        parts.append(datasets.synthetic_rasters(drawable, args.synthetic, config.seed, settings,
+                                                workers=config.threads, progress=progress, shard=shard))
+        sources[f"synthetic(seed={config.seed})"] = len(drawable) * args.synthetic
+        examples += len(drawable) * args.synthetic
+    collected, stream = [], None
+    if args.db:
+        from_db, player_examples = datasets.from_store(args.db, categories)
+        collected.append(from_db)
+    if args.quickdraw:
+        refuse_training_on_the_sample(args)
+        if args.stream or folder_bytes(args.quickdraw) > STREAM_AUTO_BYTES:
+            stream = streaming.StreamSettings(training.per_process_batch(config.batch_size, runtime.world),
+                                              args.buffer, HOLDOUT, args.workers, config.seed, settings)
+            files = streaming.file_sources(args.quickdraw, categories)
+            trained = sum(streaming.training_records(f, stream) for f in files)
+            print(f"streaming {args.quickdraw}: {sum(sum(f.counts) for f in files):,} records in {len(files)} "
+                  f"categories, {trained:,} trained on, {stream.buffer:,}-image shuffle buffer")
+            held_out.append(streaming.held_out_examples(files, stream, STREAM_HELD_OUT))
+            held_out[-1].sources = {f"quickdraw:{args.quickdraw.name} (held out)": len(held_out[-1])}
+            sources[f"quickdraw:{args.quickdraw.name}"] = trained
+            examples += trained
+        else:
+            collected.append(datasets.from_quickdraw_dir(args.quickdraw, categories))
+    for source in collected:
+        train_part, held = datasets.split_holdout(source, HOLDOUT, config.seed)
+        parts.append(datasets.rasterize_examples(train_part, categories, settings, config.threads, progress, shard))
+        held_out.append(held)
+        sources.update(train_part.sources)
+        examples += len(train_part)
+    if stream is not None:
+        data = streaming.StreamBatches(files + parts, stream, runtime.rank, runtime.world,
+                                       pin_memory=runtime.device.type == "cuda")
+        images = int(runtime.all_sum([data.images_total])[0])
+    else:
+        data = datasets.concat(parts)
+        images = int(runtime.all_sum([len(data)])[0])
+    print(f"{examples:,} training examples -> {images:,} images{' per epoch' if stream else ''}; sources: {sources}")
+    if examples == 0:
+        fail("the sources hold no drawings of the chosen categories")
+
+    # 4. train (snapshots to --resume as it goes, and continues from one).
+    resume = None
+    if args.resume:
+        job = train_state.fingerprint(categories=categories, network=net.config_to_dict(model.config),
+                                      training=config.to_dict(), sources=sources, processes=runtime.world,
+                                      init=str(init_path), stream=vars_of(stream))
+        resume = train_state.Resume(args.resume, args.save_every, args.max_steps, job)
+    try:
+        history = training.train(model, data, config, progress=progress, runtime=runtime, resume=resume)
+    except train_state.TrainingStopped as stop:
+        print(f"paused: {stop}")
+        return 0
+    if not runtime.is_main:
+        return 0  # rank 0 evaluates and writes
+
+    # 5. evaluate: held-out synthetic doodles, held-out collected drawings, real doodles.
+    clf = classify.Classifier(model, categories)
+    metrics = {}
+    eval_sets = [datasets.synthetic(drawable, EVAL_SYNTHETIC, config.seed + EVAL_SEED_OFFSET)]
+    eval_sets[0].sources = {"synthetic (held out)": len(eval_sets[0])}
+    eval_sets += held_out
+    eval_dir = choose_eval_dir(args)
+    if eval_dir is not None:
+        eval_sets.append(datasets.from_quickdraw_dir(eval_dir, categories))
+    for examples_set in eval_sets:
+        if len(examples_set):
+            name = next(iter(examples_set.sources))
+            metrics[name] = run_evaluation(clf, examples_set, name)
+            print(format_report(metrics[name]))
+
+    # 6. save atomically, self-describing: config, categories, data summary, metrics, training settings.
+    created = datetime.now(timezone.utc)
+    version = created.strftime("%Y%m%d-%H%M%S") + "-" + "+".join(kind_of(s) for s in sources)
+    out = (args.out or locations.RUNS_DIR / f"{version}.pt").resolve()  # absolute: the game reads it from anywhere
+    where = {"device": str(runtime.device), "precision": runtime.precision, "processes": runtime.world,
+             "stream": vars_of(stream)}
+    checkpoint = classify.make_checkpoint(
+        model, model.config, categories, version, metrics=metrics,
+        data={"sources": sources, "examples": examples, "images": images, "player_examples": player_examples,
+              "seed": config.seed, "init": str(init_path) if init_path else None},
+        training={**config.to_dict(), **where, "history": history}, created_at=created.isoformat(timespec="seconds"))
+    classify.save_checkpoint(checkpoint, out)
+    classify.Classifier.load(out)  # proves the file loads before anyone relies on it
+    minutes = (time.perf_counter() - started) / 60
+    print(f"wrote {out} (version {version}) in {minutes:.1f} min")
+    for m in metrics.values():
+        print("  " + summary_line(m))
+
+    # 7. a model trained on the game's drawings is recorded in its store, with the players' share.
+    if args.db:
+        from model.store import Store
+
+        summary = {name: {k: m[k] for k in ("top1", "top3", "examples")} | {"early": m["early"]["median"]}
+                   for name, m in metrics.items()}
+        with Store(args.db) as store:
+            store.record_model(version, out, examples, summary, player_examples=player_examples,
+                               trained_at=created)
+        print(f"recorded model {version} in {args.db} ({player_examples} examples from players)")
+    return 0
+
+
+def evaluate_only(args) -> int:
+    """--eval-only: print the evaluation tables of --checkpoint on the given sources."""
+    from model import classify, datasets
+    from model.evaluate import format_report
+
+    check_numbers(args)
+    if args.checkpoint is None:
+        fail("--eval-only needs --checkpoint PATH")
+    if args.init or args.out:
+        fail("--eval-only trains nothing: drop --init and --out")
+    clf = classify.Classifier.load(args.checkpoint, threads=args.threads)
+    print(f"{args.checkpoint}: version {clf.version}, {len(clf.categories)} categories")
+    categories = choose_categories(args.categories, list(clf.categories))
+    sets = []
+    if args.synthetic:
+        seed = (args.seed if args.seed is not None else 1234) + EVAL_SEED_OFFSET
+        from model import synth
+        drawable = [c for c in categories if c in set(synth.categories_with_recipes())]
+        sets.append(("synthetic (held out)", datasets.synthetic(drawable, args.synthetic, seed)))
+    if args.db:
+        sets.append((f"store:{args.db.name}", datasets.from_store(args.db, categories)[0]))
+    for directory in (args.quickdraw, args.eval_dir if str(args.eval_dir) != "none" else None):
+        if directory is not None:
+            sets.append((f"quickdraw:{directory.name}", datasets.from_quickdraw_dir(directory, categories)))
+    if not sets:
+        fail("nothing to evaluate on: give --quickdraw DIR, --db PATH or --synthetic N")
+    for name, examples in sets:
+        print(format_report(run_evaluation(clf, examples, name)))
+    return 0
+
+
+# ---- small helpers ----------------------------------------------------------------------------
+
+def run_evaluation(clf, examples, name: str) -> dict:
+    from model.evaluate import evaluate
+
+    return evaluate(clf, examples, name)
+
+
+def check_numbers(args) -> None:
+    for name in ("synthetic", "epochs", "threads", "batch_size", "buffer", "save_every", "max_steps"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            fail(f"--{name.replace('_', '-')} must be at least 1, got {value}")
+    if getattr(args, "workers", 0) < 0:
+        fail(f"--workers must be 0 or more, got {args.workers}")
+
+
+def choose_categories(spec: str | None, default: list[str]) -> list[str]:
+    """--categories: 'a,b,c' (exactly these), '+d,e' (the default list plus these), or a file of names."""
+    if not spec:
+        return list(default)
+    extend = spec.startswith("+")
+    text = spec[1:] if extend else spec
+    path = Path(text)
+    if path.is_file():
+        names = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
+    else:
+        names = [name.strip() for name in text.split(",")]
+    names = list(dict.fromkeys(n for n in names if n and not n.startswith("#")))
+    chosen = list(dict.fromkeys(list(default) + names)) if extend else names
+    if len(chosen) < 2:
+        fail(f"--categories must name at least 2 categories, got {chosen}")
+    return chosen
+
+
+def choose_eval_dir(args) -> Path | None:
+    """--eval DIR, 'none', or by default the shared real sample when present and not trained on."""
+    if args.eval_dir is not None:
+        if str(args.eval_dir) == "none":
+            return None
+        if not args.eval_dir.is_dir():
+            fail(f"--eval {args.eval_dir}: not a directory")
+        return args.eval_dir
+    if DEFAULT_EVAL_DIR is None or not DEFAULT_EVAL_DIR.is_dir():
+        return None
+    trained_on = args.quickdraw is not None and args.quickdraw.resolve() == DEFAULT_EVAL_DIR.resolve()
+    return None if trained_on else DEFAULT_EVAL_DIR
+
+
+def refuse_training_on_the_sample(args) -> None:
+    """The bundled model is judged on the shared sample, so it must never have seen it."""
+    from model.classify import BUNDLED_PATH
+
+    if (DEFAULT_EVAL_DIR is not None and args.quickdraw.resolve() == DEFAULT_EVAL_DIR.resolve()
+            and args.out is not None and args.out.resolve() == BUNDLED_PATH.resolve()):
+        fail(f"the bundled model must not be trained on {DEFAULT_EVAL_DIR} (it is evaluated on it)")
+
+
+def folder_bytes(directory: Path) -> int:
+    """Total size of the Quick, Draw! files in `directory` (0 when it is not a folder: reading says why)."""
+    if not directory.is_dir():
+        return 0
+    from model.quickdraw.formats import SUFFIXES
+    return sum(p.stat().st_size for p in directory.iterdir() if p.suffix.lower() in SUFFIXES)
+
+
+def vars_of(settings) -> dict | None:
+    """A dataclass of settings as a plain dict (None stays None), for checkpoints and snapshots."""
+    import dataclasses
+
+    return None if settings is None else dataclasses.asdict(settings)
+
+
+def kind_of(source: str) -> str:
+    return source.split("(")[0].split(":")[0]
+
+
+if __name__ == "__main__":
+    sys.exit(main(prog="python -m model.train_command"))
