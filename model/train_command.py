@@ -50,7 +50,8 @@ def parse_args(argv):
     p.add_argument("--db", type=Path, metavar="PATH", help="train on the game's drawing store")
     p.add_argument("--quickdraw", type=Path, metavar="DIR", help="train on Quick, Draw! files named by category (.npz is unpickled: trusted folders only)")
     p.add_argument("--init", metavar="bundled|PATH", help="fine-tune this checkpoint instead of starting afresh")
-    p.add_argument("--out", type=Path, help=f"where to write the checkpoint (default {locations.RUNS_DIR / '<version>.pt'})")
+    p.add_argument("--out", type=Path,
+                   help=f"where to write the checkpoint (default {locations.RUNS_DIR / '<version>.pt'})")
     p.add_argument("--categories", metavar="LIST",
                    help="comma-separated names, a text file of names, or +names to extend the default list")
     p.add_argument("--epochs", type=int, help="passes over the training set")

@@ -76,5 +76,6 @@ def test_play_py_help_lists_every_option_and_where_the_data_lives():
 def test_a_checkout_keeps_its_data_beside_the_code_and_db_overrides_it():
     assert locations.CHECKOUT == ROOT and locations.DATA_DIR == ROOT / "data"
     assert Settings().payslip_dir == ROOT / "data" / "payslips" and locations.RUNS_DIR == ROOT / "runs"
-    assert data_line(Settings()) == f"drawings are kept in {ROOT / 'data' / 'pennydraw.db'} (this checkout's data folder)"
+    in_checkout = f"drawings are kept in {ROOT / 'data' / 'pennydraw.db'} (this checkout's data folder)"
+    assert data_line(Settings()) == in_checkout
     assert data_line(settings_from_args(["--db", "x.db"])) == "drawings are kept in x.db (--db)"

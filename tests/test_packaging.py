@@ -22,6 +22,7 @@ import sys
 import textwrap
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -48,14 +49,21 @@ def run(command, timeout=120, **kwargs) -> subprocess.CompletedProcess:
 def copy_source(target: Path) -> None:
     def ignore(folder, names):
         at_root = Path(folder) == REPO_ROOT
-        return [n for n in names if (at_root and n in NOT_BUILT_FROM) or n == "__pycache__" or n.endswith(".egg-info")]
+        return [n for n in names
+                if (at_root and n in NOT_BUILT_FROM) or n == "__pycache__" or n.endswith(".egg-info")]
     shutil.copytree(REPO_ROOT, target, ignore=ignore)
 
 
+class Installed(NamedTuple):
+    bin_dir: Path      # the venv's bin/: python and the three commands
+    env: dict          # no PYTHONPATH, a user data folder of its own, headless SDL
+    elsewhere: Path    # the working directory: neither the checkout nor the venv
+    purelib: Path      # the venv's site-packages, where model/, game/ and assets/ must come from
+
+
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory):
-    """(venv's bin folder, environment) of a fresh venv holding the wheel; the environment runs it from
-    elsewhere: no PYTHONPATH, its own user data folder, headless SDL."""
+def installed(tmp_path_factory) -> Installed:
+    """A fresh venv holding the wheel built from this tree, and how to run it from elsewhere."""
     try:
         import setuptools  # noqa: F401  (the build backend; a test dependency in pyproject.toml)
     except ImportError:
@@ -72,14 +80,15 @@ def installed(tmp_path_factory):
     run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index",
          "--quiet", str(wheel)], env=offline, cwd=root)
     # After the install, so pip does not meet the host's own pennydraw (an editable install) there.
-    purelib = Path(run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]).stdout.strip())
+    purelib = Path(run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"]).stdout.strip())
     (purelib / "_pennydraw_test_host.pth").write_text("\n".join(site.getsitepackages()) + "\n")
     elsewhere = root / "elsewhere"
     elsewhere.mkdir()
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "PENNYDRAW_SCREENSHOT_DIR")}
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYTHONPATH", "PYTHONHOME", "PENNYDRAW_SCREENSHOT_DIR", "PENNYDRAW_SEED")}
     env.update(XDG_DATA_HOME=str(root / "xdg"), SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy",
                OMP_NUM_THREADS="1", COLUMNS="250")   # --help lines unwrapped: paths stay whole
-    return venv / "bin", env, elsewhere, purelib
+    return Installed(venv / "bin", env, elsewhere, purelib)
 
 
 def test_the_three_commands_answer_help_from_the_installed_copy(installed):
@@ -115,7 +124,7 @@ INSTALLED_COPY = textwrap.dedent("""
     import pygame
     from game import theme
     pygame.font.init()
-    fonts = [pygame.font.Font(str(path), 24).size("Ça dessine, één") for path in (theme.FONT_BOLD, theme.FONT_REGULAR)]
+    fonts = [pygame.font.Font(str(p), 24).size("Ça dessine, één") for p in (theme.FONT_BOLD, theme.FONT_REGULAR)]
     classifier = Classifier.load()
     guess = classifier.predict([[[10, 90, 90, 10, 10], [10, 10, 90, 90, 10]]], k=3)
     # A few frames of the game, as `pennydraw` starts it: the bundled model, the fonts, the title screen.
