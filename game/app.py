@@ -53,6 +53,13 @@ log = logging.getLogger("pennydraw")
 MAX_FRAME_SECONDS = 0.25   # a stalled frame (window dragged, disk busy) must not eat a round
 
 
+def display_window() -> pygame.Window:
+    """The window of `pygame.display` as a `pygame.Window` (its minimum size, the kiosk's keyboard grab)."""
+    with warnings.catch_warnings():  # pygame-ce deprecates this bridge, but it is the only one
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return pygame.Window.from_display_module()
+
+
 class StartError(Exception):
     """Something the game needs is unusable (e.g. a malformed rates file); the message names it."""
 
@@ -100,9 +107,7 @@ class App:
         self.screen = pygame.display.set_mode(size, flags)
         pygame.display.set_caption("pennydraw")
         try:  # below this size some translations could not fit
-            with warnings.catch_warnings():  # pygame-ce deprecates this bridge, but it is the only one
-                warnings.simplefilter("ignore", DeprecationWarning)
-                pygame.Window.from_display_module().minimum_size = MIN_SIZE
+            display_window().minimum_size = MIN_SIZE
         except (AttributeError, pygame.error) as error:
             log.info("cannot set a minimum window size: %s", error)
         self.clock = pygame.time.Clock()

@@ -65,8 +65,8 @@ class Settings:
     # and the attract loop returns: long enough to think about a drawing, short enough to free the
     # screen soon after a visitor walks away.
     idle_seconds: float = 45.0
-    # The operator's PIN (4 to 12 digits) asked after the exit chord or corner long press; None: the
-    # kiosk has no operator exit (stop it with `systemctl stop pennydraw-kiosk`).
+    # The operator's PIN (6 to 12 digits, see `pin_problem`) asked after the exit chord or corner long
+    # press; None: the kiosk has no operator exit (stop it with `systemctl stop pennydraw-kiosk`).
     pin: str | None = None
     # Retrain on site after every this many new consented drawings (about 50 games); 0: never.
     retrain_every: int = 300
@@ -105,8 +105,8 @@ class Settings:
         # Kiosk values that would make an exhibition unattended-unsafe.
         if not self.idle_seconds > 0:
             raise ValueError(f"idle_seconds must be positive, got {self.idle_seconds}")
-        if self.pin is not None and not (str(self.pin).isdigit() and 4 <= len(str(self.pin)) <= 12):
-            raise ValueError("the operator PIN must be 4 to 12 digits")  # never echo the PIN itself
+        if pin_problem(self.pin):
+            raise ValueError(pin_problem(self.pin))   # never echoes the PIN itself
         if not _is_whole(self.retrain_every, 0):
             raise ValueError(f"retrain_every must be a whole number >= 0, got {self.retrain_every!r}")
 
@@ -201,6 +201,37 @@ def settings_from_args(argv: list[str] | None) -> Settings:
 
 
 # --- kiosk mode: its options, and the config file that keeps the PIN off the command line ----------
+# The operator PIN is the only way out of a kiosk, typed where every visitor can watch. Six digits
+# at least: against the pad's lock (three wrong PINs, then a lock that doubles up to an hour) a
+# million PINs take decades to try, four digits only months. The example config holds a placeholder
+# that is not a PIN, and PINs pennydraw ever published (the example's until issue 16) are refused,
+# as are ones anybody tries first (one digit repeated, a run up or down).
+PIN_DIGITS = (6, 12)
+PIN_PLACEHOLDER = "SET-YOUR-OWN-PIN"      # what deploy/kiosk.toml.example holds
+PUBLISHED_PINS = frozenset({"480215"})
+PIN_HOW = ('set one of your own in the kiosk config, quoted: pin = "<6 to 12 digits>" (for instance '
+           'python3 -c "import secrets; print(10**7 + secrets.randbelow(9 * 10**7))" makes one), or '
+           "remove the pin line for a kiosk without an operator exit (stop it with systemctl)")
+
+
+def pin_problem(pin: str | None) -> str | None:
+    """Why `pin` cannot be the operator PIN, saying how to set one; None when it can (or there is
+    none). The message never repeats the PIN."""
+    if pin is None:
+        return None
+    pin, (low, high) = str(pin), PIN_DIGITS
+    if pin == PIN_PLACEHOLDER:
+        return f"the operator PIN is still the example's placeholder: {PIN_HOW}"
+    if not (pin.isascii() and pin.isdigit() and low <= len(pin) <= high):
+        return f"the operator PIN must be {low} to {high} digits: {PIN_HOW}"
+    if pin in PUBLISHED_PINS:
+        return f"the operator PIN is one pennydraw published in an example, known to anyone: {PIN_HOW}"
+    steps = {int(b) - int(a) for a, b in zip(pin, pin[1:])}
+    if len(steps) == 1 and steps <= {-1, 0, 1}:
+        return f"the operator PIN is too easy to guess (one digit repeated, or a run): {PIN_HOW}"
+    return None
+
+
 KIOSK_CONFIG_KEYS = {"pin": str, "idle_seconds": (int, float), "retrain_every": int, "log": str}
 
 
@@ -218,8 +249,11 @@ def read_kiosk_config(path: Path) -> dict:
             raise argparse.ArgumentTypeError(
                 f"kiosk config {path}: unknown key {key!r} (known: {', '.join(KIOSK_CONFIG_KEYS)})")
         if isinstance(value, bool) or not isinstance(value, KIOSK_CONFIG_KEYS[key]):
-            hint = ' (quote it: pin = "0420")' if key == "pin" else ""
+            hint = ' (quote it: pin = "<6 to 12 digits>")' if key == "pin" else ""
             raise argparse.ArgumentTypeError(f"kiosk config {path}: {key} has the wrong type{hint}")
+    problem = pin_problem(data.get("pin"))
+    if problem:   # said here too, to name the file to edit
+        raise argparse.ArgumentTypeError(f"kiosk config {path}: {problem}")
     return data
 
 

@@ -16,7 +16,7 @@ from game_fixtures import (answer_consent, circle_points, click, draw_stroke, fi
                            finish_round, make_app, mouse_down, mouse_up, next_round, point_count, settle, steps)
 from model.store import Store
 
-PIN = "2468"
+PIN = "246813"
 
 
 def key(code, mod=0):
@@ -257,12 +257,12 @@ def test_a_failing_frame_goes_back_to_the_attract_loop_and_a_storm_re_raises(kio
 def test_kiosk_settings_come_from_the_command_line_and_the_config_file(tmp_path, capsys):
     from game.settings import build_parser, settings_from_args
     config = tmp_path / "kiosk.toml"
-    config.write_text('pin = "0420"\nidle_seconds = 30\nretrain_every = 500\nlog = "/tmp/k.log"\n')
+    config.write_text('pin = "042031"\nidle_seconds = 30\nretrain_every = 500\nlog = "/tmp/k.log"\n')
     settings = settings_from_args(["--kiosk", "--config", str(config), "--idle-seconds", "60"])
-    assert settings.kiosk and settings.pin == "0420" and settings.idle_seconds == 60.0
+    assert settings.kiosk and settings.pin == "042031" and settings.idle_seconds == 60.0
     assert settings.retrain_every == 500 and str(settings.log) == "/tmp/k.log"
     assert settings_from_args([]).idle_seconds == 45.0 and not settings_from_args([]).kiosk
-    for text, message in [('pin = 420\n', 'quote it'), ('pin = "42"\n', "4 to 12 digits"),
+    for text, message in [('pin = 420\n', 'quote it'), ('pin = "4203"\n', "6 to 12 digits"),
                           ('colour = "red"\n', "unknown key 'colour'"), ('pin = \n', "not valid TOML")]:
         config.write_text(text)
         with pytest.raises(SystemExit):

@@ -15,7 +15,7 @@ from model.store import Store
 def test_thirty_games_of_scripted_visitors(tmp_path):
     journal = tmp_path / "journal"
     with Store(tmp_path / "soak.db") as store:
-        app = make_app(store=store, classifier=Classifier.load(threads=1), kiosk=True, pin="1234",
+        app = make_app(store=store, classifier=Classifier.load(threads=1), kiosk=True, pin="582047",
                        payslip_dir=tmp_path / "payslips", fullscreen=True, seconds=4.0, rounds=3,
                        idle_seconds=20.0)
         try:

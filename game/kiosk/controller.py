@@ -30,7 +30,7 @@ from ..scenes.pinpad import PinPadScene
 from .logs import format_fields
 from .memory import MemoryKeeper
 from .rules import IdleReset, OperatorExit
-from .visitor_filter import KEEP, OPERATOR, VisitorFilter, is_visitor_input
+from .visitor_filter import KEEP, OPERATOR, VisitorFilter, grab_keyboard, is_visitor_input
 
 if TYPE_CHECKING:
     from ..app import App
@@ -85,6 +85,7 @@ class Kiosk:
             pygame.mouse.set_visible(False)   # touch first; a mouse still works, just unseen
         except pygame.error:
             pass
+        grab_keyboard()                       # the window manager's shortcuts come to us, and are dropped
         self.go_home()
         return self
 

@@ -54,7 +54,7 @@ class DrillResult:
 
 def kiosk_command(workdir: Path, journal: Path, seed: int, speed: float) -> list[str]:
     return [sys.executable, str(ROOT / "play.py"), "--kiosk", "--db", str(workdir / "drill.db"), "--mute",
-            "--seconds", "3", "--rounds", "3", "--pin", "0000", "--retrain-every", "0",
+            "--seconds", "3", "--rounds", "3", "--pin", "582047", "--retrain-every", "0",
             "--log", str(workdir / "kiosk.log"), "--autoplay", f"seed={seed},speed={speed},journal={journal}"]
 
 

@@ -47,6 +47,7 @@ def install_signals(stop: StopFlag) -> dict:
     # SDL reads these when the display starts: no SIGINT/SIGTERM -> window close, no minimising.
     os.environ["SDL_NO_SIGNAL_HANDLERS"] = "1"
     os.environ["SDL_VIDEO_MINIMIZE_ON_FOCUS_LOSS"] = "0"
+    os.environ["SDL_ALLOW_ALT_TAB_WHILE_GRABBED"] = "0"   # a grabbed keyboard keeps Alt+Tab too
     wanted = {signal.SIGINT: signal.SIG_IGN, signal.SIGHUP: signal.SIG_IGN, signal.SIGTERM: stop}
     return {signum: signal.signal(signum, handler) for signum, handler in wanted.items()}
 
