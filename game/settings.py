@@ -65,6 +65,10 @@ class Settings:
     # and the attract loop returns: long enough to think about a drawing, short enough to free the
     # screen soon after a visitor walks away.
     idle_seconds: float = 45.0
+    # The same on the pay slip, which shows the visitor's erasure code: a visitor who walks away from
+    # it must not leave the code to the next one. 20 s is time to read the slip and photograph it
+    # (any touch restarts the clock); after it the game is dropped and the attract loop returns.
+    payslip_idle_seconds: float = 20.0
     # The operator's PIN (6 to 12 digits, see `pin_problem`) asked after the exit chord or corner long
     # press; None: the kiosk has no operator exit (stop it with `systemctl stop pennydraw-kiosk`).
     pin: str | None = None
@@ -103,8 +107,9 @@ class Settings:
         if width < MIN_SIZE[0] or height < MIN_SIZE[1]:
             raise ValueError("window size must be at least {}x{}, got {}x{}".format(*MIN_SIZE, width, height))
         # Kiosk values that would make an exhibition unattended-unsafe.
-        if not self.idle_seconds > 0:
-            raise ValueError(f"idle_seconds must be positive, got {self.idle_seconds}")
+        for name in ("idle_seconds", "payslip_idle_seconds"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
         if pin_problem(self.pin):
             raise ValueError(pin_problem(self.pin))   # never echoes the PIN itself
         if not _is_whole(self.retrain_every, 0):
@@ -232,11 +237,12 @@ def pin_problem(pin: str | None) -> str | None:
     return None
 
 
-KIOSK_CONFIG_KEYS = {"pin": str, "idle_seconds": (int, float), "retrain_every": int, "log": str}
+KIOSK_CONFIG_KEYS = {"pin": str, "idle_seconds": (int, float), "payslip_idle_seconds": (int, float),
+                     "retrain_every": int, "log": str}
 
 
 def read_kiosk_config(path: Path) -> dict:
-    """The TOML kiosk config (`pin`, `idle_seconds`, `retrain_every`, `log`); errors name the file."""
+    """The TOML kiosk config (the keys of `KIOSK_CONFIG_KEYS`); errors name the file."""
     import tomllib
     try:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
@@ -263,10 +269,14 @@ def add_kiosk_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--kiosk", action="store_true",
                        help="exhibition mode: full screen, attract loop, idle reset, operator exit only")
     group.add_argument("--config", type=Path, metavar="PATH",
-                       help="kiosk config file (TOML: pin, idle_seconds, retrain_every, log); "
+                       help="kiosk config file (TOML: pin, idle_seconds, payslip_idle_seconds, retrain_every, "
+                            "log); "
                             "the command line wins over it")
     group.add_argument("--idle-seconds", type=_seconds, metavar="S",
                        help=f"abandon a kiosk game after S seconds without input (default {defaults.idle_seconds:g})")
+    group.add_argument("--payslip-idle-seconds", type=_seconds, metavar="S",
+                       help="the same on the pay slip, which shows the erasure code "
+                            f"(default {defaults.payslip_idle_seconds:g})")
     group.add_argument("--pin", metavar="DIGITS",
                        help="operator PIN for the exit (prefer the config file: a command line is visible to ps)")
     group.add_argument("--retrain-every", type=_whole_number, metavar="N",
@@ -285,7 +295,7 @@ def kiosk_options(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
         except argparse.ArgumentTypeError as error:
             parser.error(str(error))
     options = {"kiosk": args.kiosk, "autoplay": args.autoplay}
-    for name in ("pin", "idle_seconds", "retrain_every", "log"):
+    for name in KIOSK_CONFIG_KEYS:
         value = getattr(args, name)
         value = config.get(name) if value is None else value
         if value is not None:

@@ -153,6 +153,43 @@ def test_idle_reset_waits_for_the_verdict_and_input_keeps_a_game_alive(kiosk_app
     assert app.scene.name == "attract"
 
 
+def test_the_pay_slip_with_its_erasure_code_goes_sooner_than_the_other_screens(store, tmp_path, caplog):
+    """A visitor who walks away from the pay slip leaves their erasure code on it: the next visitor
+    must not find it there, so that screen has its own, shorter idle timeout."""
+    app = make_app(store=store, kiosk=True, payslip_dir=tmp_path / "payslips", pin=PIN, rounds=1)
+    kiosk = Kiosk(app).install()
+    assert app.settings.idle_seconds == 45
+    start_from_attract(app, consent=True)
+    next_round(app)
+    draw_stroke(app, circle_points(app.scene.canvas.rect, 20))
+    finish_round(app)
+    assert app.scene.name == "gameover"
+    steps(app, 25.0, 1 / 10)               # the game-over screen keeps the general timeout
+    assert app.scene.name == "gameover"
+    app.step(click(app.scene.payslip_button.rect.center), 1 / 60)
+    assert app.scene.name == "payslip" and app.scene.sheet.code == app.game.session.code
+    steps(app, 15.0, 1 / 10)
+    app.step([finger("down", (5, 5), app.window_size), finger("up", (5, 5), app.window_size)], 1 / 60)
+    steps(app, 15.0, 1 / 10)               # a touch restarts the clock: still reading
+    assert app.scene.name == "payslip"
+    with caplog.at_level(logging.INFO, logger="pennydraw.kiosk"):
+        steps(app, 6.0, 1 / 10)            # 21 s untouched: gone, with every screen of the game
+    assert app.scene.name == "attract" and app.game is None and app._payslip is None
+    assert "idle reset scene=payslip" in caplog.text and kiosk.games_finished == 1
+    app.close()
+
+
+def test_the_pay_slip_timeout_is_a_setting(tmp_path):
+    from game.settings import Settings, settings_from_args
+    config = tmp_path / "kiosk.toml"
+    assert Settings().payslip_idle_seconds == 20.0
+    config.write_text("payslip_idle_seconds = 12\n")
+    assert settings_from_args(["--kiosk", "--config", str(config)]).payslip_idle_seconds == 12
+    assert settings_from_args(["--kiosk", "--payslip-idle-seconds", "8"]).payslip_idle_seconds == 8.0
+    with pytest.raises(ValueError, match="payslip_idle_seconds must be positive"):
+        Settings(payslip_idle_seconds=0)
+
+
 def test_a_jittering_mouse_does_not_keep_a_walked_away_visitors_game_up(kiosk_app):
     from game_fixtures import mouse_move
     app, kiosk = kiosk_app

@@ -91,7 +91,8 @@ def kiosk_main(settings) -> int:
     stop = StopFlag()
     previous = install_signals(stop)
     log.info(format_fields("kiosk starting", pid=os.getpid(), db=settings.db, log=log_path,
-                           idle_seconds=settings.idle_seconds, retrain_every=settings.retrain_every,
+                           idle_seconds=settings.idle_seconds, payslip_idle_seconds=settings.payslip_idle_seconds,
+                           retrain_every=settings.retrain_every,
                            operator_exit="pin" if settings.pin else "none"))
     app = store = learning = visitors = kiosk = None
     try:
