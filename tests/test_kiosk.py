@@ -128,7 +128,7 @@ def test_idle_reset_abandons_the_game_keeps_finished_rounds_and_forgets_the_visi
         assert app.scene.name == "prompt"
         steps(app, 7.0, 1 / 20)            # 10 s after the last input the visitor is gone
     assert app.scene.name == "attract" and app.game is None
-    assert store.count_drawings() == 2 and kiosk.games_abandoned == 1
+    assert app.rounds.flush(5) and store.count_drawings() == 2 and kiosk.games_abandoned == 1
     assert "idle reset scene=prompt" in caplog.text and "game abandoned rounds=2 of=6" in caplog.text
     start_from_attract(app, consent=False)
     assert app.game.results == []          # the next visitor starts from nothing

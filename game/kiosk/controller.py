@@ -159,9 +159,9 @@ class Kiosk:
         self._log_end("abandoned", game)
 
     def _log_end(self, how: str, game: Game) -> None:
-        stored = sum(result.drawing_id is not None for result in game.results)
+        kept = sum(result.has_ink for result in game.results) if game.donated else 0   # for the store
         log.info(format_fields(f"game {how}", rounds=len(game.results), of=len(game.prompts),
-                               recognised=game.score, stored=stored))
+                               recognised=game.score, kept=kept))
         self._check_learning = True
 
     # --- learning and errors --------------------------------------------------------------------
