@@ -27,6 +27,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from model import strokes
 from model.store.codec import (
     encode_drawing, encode_guesses, imported_row, milliseconds, new_code,
     normalize_code, utc_iso,
@@ -37,6 +38,9 @@ from model.store.schema import KNOWN, MIGRATIONS, code_tombstone
 DEFAULT_DB_PATH = Path(__file__).resolve().parents[2] / "data" / "pennydraw.db"
 MEMORY = ":memory:"
 IMPORT_BATCH = 2000  # rows per executemany while importing (all inside one transaction)
+# The stored JSON of a drawing within the size limits is shorter than this (three numbers of at most
+# 20 characters a point); a screen never reads a longer one (an older pennydraw may have stored it).
+MAX_DRAWING_BYTES = strokes.MAX_POINTS * 64
 
 class StoreError(Exception):
     """The database cannot be opened or written; the message names the file."""
@@ -285,13 +289,31 @@ class Store(ModelsTable):
             return self._reading("SELECT count(*) FROM drawings")[0][0]
         return self._reading("SELECT count(*) FROM drawings WHERE word = ?", [word])[0][0]
 
-    def random_drawings(self, word: str, n: int, exclude_session=None) -> list[dict]:
-        """Up to ``n`` random drawings of ``word``, none from ``exclude_session`` (a Session or id)."""
+    def random_drawings(self, word: str, n: int, exclude_session=None,
+                        max_bytes: int | None = MAX_DRAWING_BYTES) -> list[dict]:
+        """Up to ``n`` random drawings of ``word``, none from ``exclude_session`` (a Session or id), none
+        stored as more than ``max_bytes`` of text: those are never read (ids first, then the rows)."""
         excluded = exclude_session.id if isinstance(exclude_session, Session) else exclude_session
-        rows = self._reading(
-            "SELECT * FROM drawings WHERE word = ? AND session_id IS NOT ? ORDER BY random() LIMIT ?",
-            [word, excluded, int(n)])
-        return [_drawing_dict(row) for row in rows]
+        ids = [row[0] for row in self._reading(
+            "SELECT id FROM drawings WHERE word = ? AND session_id IS NOT ? ORDER BY random() LIMIT ?",
+            [word, excluded, 4 * int(n)])]
+        chosen = [i for i in ids if max_bytes is None or self.drawing_bytes(i) <= max_bytes][:int(n)]
+        rows = self._reading(f"SELECT * FROM drawings WHERE id IN ({', '.join('?' * len(chosen))})", chosen)
+        order = {drawing_id: place for place, drawing_id in enumerate(chosen)}
+        return sorted((_drawing_dict(row) for row in rows), key=lambda drawing: order[drawing["id"]])
+
+    def drawing_bytes(self, drawing_id: int) -> int:
+        """How long the stored JSON of drawing ``drawing_id`` is, in bytes (0: no such drawing), told
+        by its row's header: the text itself is not read, so a huge one costs nothing to measure."""
+        try:
+            with self.db.conn.blobopen("drawings", "drawing", int(drawing_id), readonly=True) as blob:
+                return len(blob)
+        except sqlite3.OperationalError as error:
+            if "no such rowid" in str(error):
+                return 0
+            raise StoreError(f"could not read {self.path}: {error}") from error
+        except sqlite3.Error as error:
+            raise StoreError(f"could not read {self.path}: {error}") from error
 
     def guesses(self, drawing_id: int) -> list[tuple[int, list[tuple[str, float]]]]:
         """The machine's guesses while ``drawing_id`` was drawn, in time order."""
