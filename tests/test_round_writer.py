@@ -163,3 +163,19 @@ def test_a_round_the_store_refuses_is_dropped_with_a_log_line(caplog):
             writer.submit(store.new_session(), bad)
         assert writer.pending() == [] and writer.state(bad.key) == "dropped"
         assert "the store refuses the round of 'cat'" in caplog.text and store.count_drawings() == 0
+
+
+def test_the_game_starts_at_once_while_the_database_is_locked_and_purges_later(db, caplog):
+    with Store(db) as store:
+        store.db.execute("UPDATE drawings SET created_at = '2001-01-01T00:00:00.000+00:00'")
+        store.db.conn.commit()
+        lock = WriteLock(db)
+        started = time.monotonic()
+        app = make_app(store=store, keep_days=30)                # the retention purge must wait
+        assert time.monotonic() - started < 2 and app.scene.name == "title"
+        assert store.count_drawings() == 1
+        lock.release()
+        with caplog.at_level(logging.INFO):
+            assert app.rounds.flush(5)
+        assert store.count_drawings() == 0 and "erased 1 drawing(s) older than 30 days" in caplog.text
+        app.close()
