@@ -16,7 +16,6 @@ Goal: about 60 FPS, frame work p99 under 20 ms, memory as without the drawing (a
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import subprocess
 import sys
@@ -24,17 +23,11 @@ import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
-os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
-os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
-
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from bench_frames import percentile  # noqa: E402
-from bench_kiosk import kiosk_app, rss_mb  # noqa: E402
-from model.classify import Classifier  # noqa: E402
+# bench_kiosk (bench/ is the script's folder, first on sys.path) sets the headless drivers and puts
+# the repository on sys.path when imported: it comes first.
+from bench_kiosk import ROOT, kiosk_app, rss_mb
+from bench_frames import percentile
+from model.classify import Classifier
 
 # Run in a child process, so that building 80 MB of JSON does not count in this one's memory.
 BUILD = """

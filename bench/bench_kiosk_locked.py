@@ -16,26 +16,19 @@ be the 10 s SQLite timeout; p99 as when nothing is locked), and no round lost.
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
-os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
-os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
-
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from bench_frames import percentile  # noqa: E402
-from bench_kiosk import kiosk_app  # noqa: E402
-from game.kiosk.autoplay import AutoplaySpec, Visitors  # noqa: E402
-from model.classify import Classifier  # noqa: E402
-from model.store import Store  # noqa: E402
+# bench_kiosk (bench/ is the script's folder, first on sys.path) sets the headless drivers and puts
+# the repository on sys.path when imported: it comes first.
+from bench_kiosk import kiosk_app
+from bench_frames import percentile
+from game.kiosk.autoplay import AutoplaySpec, Visitors
+from model.classify import Classifier
+from model.store import Store
 
 HOLD = """
 import sqlite3, sys, time
@@ -108,8 +101,8 @@ def main(argv=None) -> int:
             drawings = store.count_drawings()
     kept = {key: when for key, (keep, when, _) in seen.items() if keep}
     during = [key for key, when in kept.items() if locked_at <= when < released_at]
-    lost = [key for key in kept if key not in stored] if stored and all(isinstance(k, str) for k in kept) \
-        else None
+    keyed = all(isinstance(key, str) for key in kept)   # rounds without a key: a version before them
+    lost = [key for key in kept if key not in stored] if keyed else None
     print(f"write lock held by another process for {released_at - locked_at:.1f} s "
           f"({args.warm_up:g} s before, {args.after:g} s after)")
     print(f"{'phase':<8} {'frames':>7} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>9}")
