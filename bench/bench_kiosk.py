@@ -52,7 +52,7 @@ def rss_mb() -> float:
 
 
 def kiosk_app(db: Path, classifier, **settings) -> tuple[App, Kiosk]:
-    settings = Settings(kiosk=True, fullscreen=True, mute=True, pin="1234", retrain_every=0,
+    settings = Settings(kiosk=True, fullscreen=True, mute=True, pin="582047", retrain_every=0,
                         payslip_dir=db.parent / "payslips", **settings)
     store = Store(db)
     app = App(settings, classifier=classifier, store=store, voice=Voice(enabled=False),

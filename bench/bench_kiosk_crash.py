@@ -2,7 +2,8 @@
 
 The real `play.py --kiosk` with scripted visitors (`game.kiosk.autoplay`) runs in a subprocess on a scratch
 database and is killed (SIGKILL: nothing can catch it, like a power cut) at random moments, some of
-them during start-up; after each kill it is started again, and after the last one it must come back
+them during start-up and some while the drill holds the database's write lock (as a long import would);
+after each kill it is started again, and after the last one it must come back
 once more and stop cleanly on SIGTERM. Printed: kills, comebacks, start-up time to the first frame,
 rounds recorded before a kill and missing from the database (must be 0), `PRAGMA integrity_check`.
 `tests/test_kiosk_crash.py` runs the same drill with 10 kills.

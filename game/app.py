@@ -10,7 +10,9 @@ scripted visitors into it (`hooks.FrameHooks`). Whoever needs to know when a gam
 or is abandoned (the kiosk) joins `game_listeners` (`hooks.GameListener`) instead of watching `app.game`.
 
 Quitting happens in one place, `request_quit()`, which a kiosk mode can switch off (`quit_allowed`).
-A session is started in one place too, `start_session()`, after the consent screen.
+A session is started in one place too, `start_session()`, after the consent screen. The frame never
+writes to the database: finished rounds (and the retention purge at start) go through the
+`RoundWriter` (`rounds`), which stores them from a thread of its own.
 """
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ from . import theme
 from .guesser import Guesser, make_guesser
 from .hooks import FrameHooks, GameListener
 from .i18n import Translations
+from .round_writer import RoundWriter, journal_for
 from .rounds import Game, RoundResult, pick_prompts
 from .scenes.base import Scene
 from .scenes.consent import ConsentScene
@@ -53,6 +56,13 @@ log = logging.getLogger("pennydraw")
 MAX_FRAME_SECONDS = 0.25   # a stalled frame (window dragged, disk busy) must not eat a round
 
 
+def display_window() -> pygame.Window:
+    """The window of `pygame.display` as a `pygame.Window` (its minimum size, the kiosk's keyboard grab)."""
+    with warnings.catch_warnings():  # pygame-ce deprecates this bridge, but it is the only one
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return pygame.Window.from_display_module()
+
+
 class StartError(Exception):
     """Something the game needs is unusable (e.g. a malformed rates file); the message names it."""
 
@@ -70,6 +80,7 @@ class App:
         self.screen: pygame.Surface | None = None
         self.clock: pygame.time.Clock | None = None
         self.guesser: Guesser | None = None
+        self.rounds: RoundWriter | None = None   # finished rounds into the store, off the frame
         self.scene: Scene | None = None
         self.game: Game | None = None
         self.game_listeners: list[GameListener] = []
@@ -100,9 +111,7 @@ class App:
         self.screen = pygame.display.set_mode(size, flags)
         pygame.display.set_caption("pennydraw")
         try:  # below this size some translations could not fit
-            with warnings.catch_warnings():  # pygame-ce deprecates this bridge, but it is the only one
-                warnings.simplefilter("ignore", DeprecationWarning)
-                pygame.Window.from_display_module().minimum_size = MIN_SIZE
+            display_window().minimum_size = MIN_SIZE
         except (AttributeError, pygame.error) as error:
             log.info("cannot set a minimum window size: %s", error)
         self.clock = pygame.time.Clock()
@@ -110,7 +119,8 @@ class App:
         if self.store is None:
             from model.store import Store
             self.store = Store(self.settings.db)
-        self.purge_old_drawings()
+        # Rounds an earlier run left in the journal are stored first; then the retention setting.
+        self.rounds = RoundWriter(self.store, journal_for(self.store)).start(purge_days=self.settings.keep_days)
         try:  # read and checked now: a broken rates file stops the start with its message
             self.rates
         except ValueError as error:
@@ -147,6 +157,8 @@ class App:
         pygame.display.flip()
 
     def close(self) -> None:
+        if self.rounds is not None:   # what it cannot store now waits in the journal
+            self.rounds.close()
         if self.guesser is not None:
             self.guesser.close()
         if self.voice is not None:
@@ -230,17 +242,18 @@ class App:
             self.voice.set_language(self.translations.voice)
 
     def start_session(self, consent: bool) -> Session | None:
-        """A new player session in the store, with the answer of the consent screen. Without consent
-        the session lives in memory only and nothing of the game is ever written. A store that cannot
-        write (a full disk, a read-only file) does not stop the game: it is played without storing."""
+        """A new player session, with the answer of the consent screen: its erasure code now, its row
+        with its first drawing (`Store.new_session`: the frame never waits for the database). Without
+        consent the session lives in memory only and nothing of the game is ever written. A store
+        that cannot be read does not stop the game: it is played without storing."""
         if self.store is None:
             return None
         from model.store import StoreError
         try:
-            return self.store.start_session(locale=self.translations.lang, consent=consent)
+            return self.store.new_session(locale=self.translations.lang, consent=consent)
         except StoreError as error:
             log.error("cannot store this game (%s): it is played without storing anything", error)
-            return self.store.start_session(locale=self.translations.lang, consent=False)
+            return self.store.new_session(locale=self.translations.lang, consent=False)
 
     def new_game(self) -> None:
         """Start and Play again: the participation agreement comes first, before any drawing."""
@@ -253,7 +266,7 @@ class App:
         if rounds < self.settings.rounds:
             log.warning("only %d categories: playing %d rounds", len(categories), rounds)
         self._drop_game()
-        self.game = Game(pick_prompts(categories, rounds, self.rng), self.store, self.start_session(consent))
+        self.game = Game(pick_prompts(categories, rounds, self.rng), self.rounds, self.start_session(consent))
         self.game_started_at = datetime.now(timezone.utc)
         self._game_over = self._payslip = None
         self.switch(PromptScene(self, self.game.current_word))
@@ -263,8 +276,8 @@ class App:
         self.switch(DrawingScene(self, word))
 
     def record_round(self, result: RoundResult) -> RoundResult:
-        """The drawing scene's finished round: kept and stored now (`Game.record`); the listeners hear
-        when it was the game's last."""
+        """The drawing scene's finished round: kept, and handed to the writer now (`Game.record`); the
+        listeners hear when it was the game's last."""
         result = self.game.record(result)
         if self.game.finished:
             self._tell("game_finished", self.game)
@@ -325,14 +338,19 @@ class App:
             old.close()
 
     def read_totals(self) -> dict | None:
-        """The players' totals of the whole installation (imported public data is not their work)."""
+        """The players' totals of the whole installation (imported public data is not their work),
+        with the rounds still waiting for the database."""
         if self.store is None:
             return None
         try:
-            return self.store.totals(source="game")
+            totals = self.store.totals(source="game")
         except Exception:
             log.exception("could not read the totals from the store")
             return None
+        if self.rounds is not None:
+            for name, value in self.rounds.pending_totals().items():
+                totals[name] = totals.get(name, 0) + value
+        return totals
 
     @property
     def rates(self) -> Rates:
@@ -341,14 +359,3 @@ class App:
             from model.labour import load_rates
             self._rates = load_rates(self.settings.rates)
         return self._rates
-
-    def purge_old_drawings(self) -> int:
-        """The retention setting (`--keep-days`): erase players' drawings older than that, at start."""
-        days = self.settings.keep_days
-        if self.store is None or days is None:
-            return 0
-        erased = self.store.purge_older_than(days)
-        if erased:
-            log.info("erased %d drawing(s) older than %d days (--keep-days)", erased, days)
-        return erased
-

@@ -7,14 +7,25 @@ raw format `[[xs, ys, ts], ...]` with `ts` in milliseconds since the drawing's f
 Every point is timed when its input event is handled (`event.timestamp` where pygame provides it,
 else `pygame.time.get_ticks()`), never once per frame. Undo removes the last stroke; clear and an
 undo that empties the canvas restart the clock, so the first point of a drawing is always at 0 ms.
+
+A drawing never grows beyond the size limits of `model/strokes.py` (points per stroke, strokes, points
+in all): far above what a hand draws in a round, they stop a jittering touch panel or a flood of
+events from making a drawing that every later screen, guess and save would pay for. Ink past a limit
+is ignored, with one log line.
 """
 from __future__ import annotations
 
+import logging
+
 import pygame
+
+from model.strokes import size_problem
 
 from . import theme
 from .theme import UNITS
 from .ui import Pointer
+
+log = logging.getLogger("pennydraw")
 
 
 def event_time_ms(event: pygame.event.Event) -> int:
@@ -34,6 +45,8 @@ class Canvas:
         self._t0: int | None = None                    # tick of the drawing's first point
         self._source = None                            # the mouse or finger drawing now
         self._paper: pygame.Surface | None = None
+        self._points = 0                               # points in all strokes
+        self._full = False                             # a size limit was reached (said once)
 
     # --- geometry ---------------------------------------------------------------------------
     def set_rect(self, rect: pygame.Rect) -> None:
@@ -65,7 +78,7 @@ class Canvas:
         if not self.enabled:
             return False
         if ptr.kind == "down":
-            if self._source is not None or not self.rect.collidepoint(ptr.pos):
+            if self._source is not None or not self.rect.collidepoint(ptr.pos) or not self._room(True):
                 return False
             self._source = ptr.source
             if not self.strokes:
@@ -81,10 +94,21 @@ class Canvas:
         self._source = None
         return changed
 
+    def _room(self, new_stroke: bool = False) -> bool:
+        """Whether one more point (starting a new stroke) keeps the drawing within the size limits."""
+        longest = 1 if new_stroke else len(self.strokes[-1][0]) + 1
+        problem = size_problem(len(self.strokes) + new_stroke, longest, self._points + 1)
+        if problem and not self._full:
+            self._full = True
+            log.info("the drawing reached the size limit (%s): more ink is ignored", problem)
+        return problem is None
+
     def _add_point(self, pos, time_ms: int, force: bool = False) -> bool:
         xs, ys, ts = self.strokes[-1]
         x, y = self.to_canvas(pos)
         if not force and xs and xs[-1] == x and ys[-1] == y:
+            return False
+        if not force and not self._room():
             return False
         t = max(0, time_ms - self._t0)
         if ts and t < ts[-1]:
@@ -92,6 +116,7 @@ class Canvas:
         xs.append(x)
         ys.append(y)
         ts.append(t)
+        self._points += 1
         self.version += 1
         if self._paper is not None:
             self._ink_segment(self.strokes[-1], len(xs) - 1)
@@ -122,6 +147,7 @@ class Canvas:
     def _after_removal(self) -> None:
         if not self.strokes:
             self._t0 = None
+        self._points, self._full = sum(len(xs) for xs, _, _ in self.strokes), False
         self.version += 1
         self._paper = None
 
@@ -136,7 +162,7 @@ class Canvas:
 
     @property
     def point_count(self) -> int:
-        return sum(len(xs) for xs, _, _ in self.strokes)
+        return self._points
 
     # --- drawing ----------------------------------------------------------------------------
     @property

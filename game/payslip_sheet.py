@@ -43,12 +43,12 @@ def game_work(results) -> tuple[float, int]:
 
 def times_watched(results, store=None, session=None) -> int:
     """How many guesses the machine made while the player drew: counted in the store for a donated
-    game (what was kept), else in the rounds themselves (the machine watched all the same)."""
+    game's rounds already committed (what was kept), else in the rounds themselves (the machine
+    watched all the same; a round still waiting for a busy database counts from memory)."""
     if store is not None and session is not None and session.consent:
         try:
-            stored = [result for result in results if result.drawing_id is not None]
-            if stored:
-                return sum(len(store.guesses(result.drawing_id)) for result in stored)
+            return sum(len(store.guesses(result.drawing_id)) if result.drawing_id is not None
+                       else len(result.guesses) for result in results)
         except Exception:  # a store that cannot be read: the rounds know the same
             pass
     return sum(len(result.guesses) for result in results)

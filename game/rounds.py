@@ -1,14 +1,17 @@
-"""One game: the prompts, the result of every round, and writing each finished round to the store.
+"""One game: the prompts, the result of every round, and handing each finished round to be stored.
 
 This is the game's bookkeeping without any pygame: the scenes hand a `RoundResult` to `Game.record`,
-which appends it and saves it at once (`Store.save_drawing` commits before it returns), so a player who
-walks away mid-game has still given every finished drawing. A store failure is logged and the game
-goes on: the result stays in memory for the game-over screen.
+which appends it and gives it at once to the `RoundWriter` (`round_writer.py`), which stores it off
+the frame thread and keeps it (in memory and in a journal beside the database) until it is committed,
+so a player who walks away mid-game has still given every finished drawing, even while the database
+is busy or the process is killed. The game-over screen and the pay slip read `results`, in memory.
+Every round has a stable `key`, the key of its drawing in the store.
 """
 from __future__ import annotations
 
 import logging
 import random
+import uuid
 from dataclasses import dataclass, field
 
 log = logging.getLogger(__name__)
@@ -25,7 +28,8 @@ class RoundResult:
     duration_ms: int                   # drawing clock time when the round ended
     guesses: list[tuple[int, Top]]     # every live guess: (t_ms, top-3)
     final: Top = field(default_factory=list)   # the machine's last word on the finished drawing
-    drawing_id: int | None = None      # row id in the store, None when not stored
+    drawing_id: int | None = None      # row id in the store, once committed (None until then, or never)
+    key: str = field(default_factory=lambda: uuid.uuid4().hex)   # the drawing's stable key in the store
 
     @property
     def top(self) -> Top:
@@ -50,11 +54,11 @@ def pick_prompts(categories, count: int, rng: random.Random | None = None) -> li
 class Game:
     """The prompts of one game and what became of each."""
 
-    def __init__(self, prompts: list[str], store=None, session=None) -> None:
+    def __init__(self, prompts: list[str], writer=None, session=None) -> None:
         if not prompts:
             raise ValueError("a game needs at least one prompt")
         self.prompts = list(prompts)
-        self.store = store
+        self.writer = writer               # a RoundWriter; None: nothing is stored
         self.session = session
         self.results: list[RoundResult] = []
 
@@ -77,23 +81,22 @@ class Game:
     def score(self) -> int:
         return sum(result.recognized for result in self.results)
 
+    @property
+    def donated(self) -> bool:
+        """The player consented: their rounds with ink are stored."""
+        return bool(getattr(self.session, "consent", False))
+
     def record(self, result: RoundResult) -> RoundResult:
-        """Keep a finished round and write it to the store now."""
+        """Keep a finished round and hand it to the writer now (never waiting for the database)."""
         if self.finished:
             raise ValueError("every round of this game is already recorded")
         if result.word != self.current_word:
             raise ValueError(f"round for {result.word!r} recorded while {self.current_word!r} was asked")
         self.results.append(result)
-        if self.store is None or self.session is None:
+        if self.writer is None or not self.donated:
             return result
         if not result.has_ink:
             log.info("nothing was drawn for %r: nothing to store", result.word)
             return result
-        try:
-            result.drawing_id = self.store.save_drawing(
-                self.session, result.word, result.drawing, result.recognized,
-                result.guessed_at_ms, result.duration_ms,
-                [(t, [(name, float(p)) for name, p in top]) for t, top in result.guesses])
-        except Exception:
-            log.exception("could not store the drawing of %r; the game goes on", result.word)
+        self.writer.submit(self.session, result)
         return result

@@ -65,8 +65,12 @@ class Settings:
     # and the attract loop returns: long enough to think about a drawing, short enough to free the
     # screen soon after a visitor walks away.
     idle_seconds: float = 45.0
-    # The operator's PIN (4 to 12 digits) asked after the exit chord or corner long press; None: the
-    # kiosk has no operator exit (stop it with `systemctl stop pennydraw-kiosk`).
+    # The same on the pay slip, which shows the visitor's erasure code: a visitor who walks away from
+    # it must not leave the code to the next one. 20 s is time to read the slip and photograph it
+    # (any touch restarts the clock); after it the game is dropped and the attract loop returns.
+    payslip_idle_seconds: float = 20.0
+    # The operator's PIN (6 to 12 digits, see `pin_problem`) asked after the exit chord or corner long
+    # press; None: the kiosk has no operator exit (stop it with `systemctl stop pennydraw-kiosk`).
     pin: str | None = None
     # Retrain on site after every this many new consented drawings (about 50 games); 0: never.
     retrain_every: int = 300
@@ -104,10 +108,11 @@ class Settings:
         if width < MIN_SIZE[0] or height < MIN_SIZE[1]:
             raise ValueError("window size must be at least {}x{}, got {}x{}".format(*MIN_SIZE, width, height))
         # Kiosk values that would make an exhibition unattended-unsafe.
-        if not self.idle_seconds > 0:
-            raise ValueError(f"idle_seconds must be positive, got {self.idle_seconds}")
-        if self.pin is not None and not (str(self.pin).isdigit() and 4 <= len(str(self.pin)) <= 12):
-            raise ValueError("the operator PIN must be 4 to 12 digits")  # never echo the PIN itself
+        for name in ("idle_seconds", "payslip_idle_seconds"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
+        if pin_problem(self.pin):
+            raise ValueError(pin_problem(self.pin))   # never echoes the PIN itself
         if not _is_whole(self.retrain_every, 0):
             raise ValueError(f"retrain_every must be a whole number >= 0, got {self.retrain_every!r}")
 
@@ -202,11 +207,43 @@ def settings_from_args(argv: list[str] | None, prog: str = "pennydraw") -> Setti
 
 
 # --- kiosk mode: its options, and the config file that keeps the PIN off the command line ----------
-KIOSK_CONFIG_KEYS = {"pin": str, "idle_seconds": (int, float), "retrain_every": int, "log": str}
+# The operator PIN is the only way out of a kiosk, typed where every visitor can watch. Six digits
+# at least: against the pad's lock (three wrong PINs, then a lock that doubles up to an hour) a
+# million PINs take decades to try, four digits only months. The example config holds a placeholder
+# that is not a PIN, and PINs pennydraw ever published (the example's until issue 16) are refused,
+# as are ones anybody tries first (one digit repeated, a run up or down).
+PIN_DIGITS = (6, 12)
+PIN_PLACEHOLDER = "SET-YOUR-OWN-PIN"      # what deploy/kiosk.toml.example holds
+PUBLISHED_PINS = frozenset({"480215"})
+PIN_HOW = ('set one of your own in the kiosk config, quoted: pin = "<6 to 12 digits>" (for instance '
+           'python3 -c "import secrets; print(10**7 + secrets.randbelow(9 * 10**7))" makes one), or '
+           "remove the pin line for a kiosk without an operator exit (stop it with systemctl)")
+
+
+def pin_problem(pin: str | None) -> str | None:
+    """Why `pin` cannot be the operator PIN, saying how to set one; None when it can (or there is
+    none). The message never repeats the PIN."""
+    if pin is None:
+        return None
+    pin, (low, high) = str(pin), PIN_DIGITS
+    if pin == PIN_PLACEHOLDER:
+        return f"the operator PIN is still the example's placeholder: {PIN_HOW}"
+    if not (pin.isascii() and pin.isdigit() and low <= len(pin) <= high):
+        return f"the operator PIN must be {low} to {high} digits: {PIN_HOW}"
+    if pin in PUBLISHED_PINS:
+        return f"the operator PIN is one pennydraw published in an example, known to anyone: {PIN_HOW}"
+    steps = {int(b) - int(a) for a, b in zip(pin, pin[1:])}
+    if len(steps) == 1 and steps <= {-1, 0, 1}:
+        return f"the operator PIN is too easy to guess (one digit repeated, or a run): {PIN_HOW}"
+    return None
+
+
+KIOSK_CONFIG_KEYS = {"pin": str, "idle_seconds": (int, float), "payslip_idle_seconds": (int, float),
+                     "retrain_every": int, "log": str}
 
 
 def read_kiosk_config(path: Path) -> dict:
-    """The TOML kiosk config (`pin`, `idle_seconds`, `retrain_every`, `log`); errors name the file."""
+    """The TOML kiosk config (the keys of `KIOSK_CONFIG_KEYS`); errors name the file."""
     import tomllib
     try:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
@@ -219,8 +256,11 @@ def read_kiosk_config(path: Path) -> dict:
             raise argparse.ArgumentTypeError(
                 f"kiosk config {path}: unknown key {key!r} (known: {', '.join(KIOSK_CONFIG_KEYS)})")
         if isinstance(value, bool) or not isinstance(value, KIOSK_CONFIG_KEYS[key]):
-            hint = ' (quote it: pin = "0420")' if key == "pin" else ""
+            hint = ' (quote it: pin = "<6 to 12 digits>")' if key == "pin" else ""
             raise argparse.ArgumentTypeError(f"kiosk config {path}: {key} has the wrong type{hint}")
+    problem = pin_problem(data.get("pin"))
+    if problem:   # said here too, to name the file to edit
+        raise argparse.ArgumentTypeError(f"kiosk config {path}: {problem}")
     return data
 
 
@@ -230,10 +270,14 @@ def add_kiosk_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--kiosk", action="store_true",
                        help="exhibition mode: full screen, attract loop, idle reset, operator exit only")
     group.add_argument("--config", type=Path, metavar="PATH",
-                       help="kiosk config file (TOML: pin, idle_seconds, retrain_every, log); "
+                       help="kiosk config file (TOML: pin, idle_seconds, payslip_idle_seconds, retrain_every, "
+                            "log); "
                             "the command line wins over it")
     group.add_argument("--idle-seconds", type=_seconds, metavar="S",
                        help=f"abandon a kiosk game after S seconds without input (default {defaults.idle_seconds:g})")
+    group.add_argument("--payslip-idle-seconds", type=_seconds, metavar="S",
+                       help="the same on the pay slip, which shows the erasure code "
+                            f"(default {defaults.payslip_idle_seconds:g})")
     group.add_argument("--pin", metavar="DIGITS",
                        help="operator PIN for the exit (prefer the config file: a command line is visible to ps)")
     group.add_argument("--retrain-every", type=_whole_number, metavar="N",
@@ -252,7 +296,7 @@ def kiosk_options(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
         except argparse.ArgumentTypeError as error:
             parser.error(str(error))
     options = {"kiosk": args.kiosk, "autoplay": args.autoplay}
-    for name in ("pin", "idle_seconds", "retrain_every", "log"):
+    for name in KIOSK_CONFIG_KEYS:
         value = getattr(args, name)
         value = config.get(name) if value is None else value
         if value is not None:

@@ -3,12 +3,16 @@
 `fit_points` scales a drawing (any coordinate space, `[xs, ys]` or `[xs, ys, ts]` strokes) into a
 rectangle keeping its proportions, and `Thumbnails` caches the rendered surfaces, because a grid of a
 dozen drawings redrawn sixty times a second would otherwise cost more than the rest of the frame.
+A thumbnail is drawn from a bounded number of points (`bounded.drawable`): a drawing beyond the size
+limits is not drawn at all, a big one is thinned.
 """
 from __future__ import annotations
 
 from collections import OrderedDict
 
 import pygame
+
+from .bounded import THUMBNAIL_POINTS, drawable
 
 
 def fit_points(drawing, size: tuple[int, int], padding: float = 0.1) -> list[list[tuple[float, float]]]:
@@ -29,9 +33,13 @@ def fit_points(drawing, size: tuple[int, int], padding: float = 0.1) -> list[lis
             for stroke in strokes]
 
 
-def render(drawing, size: tuple[int, int], colour, width: int) -> pygame.Surface:
-    """A transparent surface with the drawing fitted in, drawn with round-capped lines."""
+def render(drawing, size: tuple[int, int], colour, width: int, what: str = "a drawing") -> pygame.Surface:
+    """A transparent surface with the drawing fitted in, drawn with round-capped lines (empty for a
+    drawing beyond the size limits; `what` names it in the log line)."""
     surface = pygame.Surface(size, pygame.SRCALPHA)
+    drawing = drawable(drawing, THUMBNAIL_POINTS, what)
+    if drawing is None:
+        return surface
     radius = width / 2
     for points in fit_points(drawing, size):
         if len(points) > 1:
@@ -54,7 +62,7 @@ class Thumbnails:
         cache_key = (key, size, tuple(colour), width)
         surface = self._cache.get(cache_key)
         if surface is None:
-            surface = render(drawing, size, colour, width)
+            surface = render(drawing, size, colour, width, f"the drawing shown as {key!r}")
             self._cache[cache_key] = surface
             if len(self._cache) > self.capacity:
                 self._cache.popitem(last=False)

@@ -11,6 +11,8 @@ screen and is tested without either.
 - `rasterize` renders like Google's 28x28 `numpy_bitmap` files.
 - `to_stroke3` / `from_stroke3` convert to and from sketch-rnn's offsets.
 - `truncate` cuts a drawing to a prefix, for recognising drawings while they are being drawn.
+- `check_size` / `size_problem`: the one place of the size limits of a drawing (`MAX_STROKES`,
+  `MAX_STROKE_POINTS`, `MAX_POINTS`), which files, the store, the canvas and every renderer respect.
 """
 from __future__ import annotations
 
@@ -34,7 +36,68 @@ BITMAP_PADDING = 16.0
 # the same area-coverage anti-aliasing cairo's renderer computes for Google's files.
 SUPERSAMPLE = 8
 
+# How big a drawing may be, anywhere in pennydraw: far above anything real, small enough that rendering,
+# guessing and storing one stays cheap. Measured on Google's data (the 2,252 simplified drawings of
+# ../shared/quickdraw-sample, all 345 words): at most 358 points in a stroke, 52 strokes, 503 points in
+# a drawing. Raw drawings have more points than simplified ones but are bounded by the round: 20 s of a
+# 1,000 Hz mouse is 20,000 points. Rendering the largest allowed drawing takes a fraction of a second.
+MAX_STROKES = 1_000          # strokes in one drawing
+MAX_STROKE_POINTS = 20_000   # points in one stroke
+MAX_POINTS = 50_000          # points in one drawing, all strokes together
+
 Drawing = list  # list of strokes; a stroke is [xs, ys] or [xs, ys, ts]
+
+
+class DrawingTooLarge(ValueError):
+    """A drawing beyond MAX_STROKES, MAX_STROKE_POINTS or MAX_POINTS."""
+
+
+def size_problem(strokes: int, longest_stroke: int, points: int) -> str | None:
+    """Why a drawing of `strokes` strokes, `longest_stroke` points in its longest one and `points`
+    points in all is too large, or None when it is within the limits. The canvas asks this before
+    taking one more point; `check_size` before anything reads a drawing."""
+    if strokes > MAX_STROKES:
+        return f"the drawing has {strokes:,} strokes, more than the {MAX_STROKES:,} a drawing may have"
+    if longest_stroke > MAX_STROKE_POINTS:
+        return (f"a stroke has {longest_stroke:,} points, more than the {MAX_STROKE_POINTS:,} a stroke "
+                "may have")
+    if points > MAX_POINTS:
+        return f"the drawing has {points:,} points, more than the {MAX_POINTS:,} a drawing may have"
+    return None
+
+
+def check_size(drawing) -> None:
+    """DrawingTooLarge (a ValueError) when `drawing` is beyond the size limits. Reads only lengths,
+    and stops at the first limit passed, so a huge drawing costs nothing to refuse; anything that is
+    not a list of strokes is left to the other checks."""
+    try:
+        count = len(drawing)
+    except TypeError:
+        return
+    if count > MAX_STROKES or isinstance(drawing, (str, bytes, dict)):
+        problem = size_problem(count, 0, 0) if count > MAX_STROKES else None
+        if problem:
+            raise DrawingTooLarge(problem)
+        return
+    longest = total = 0
+    for stroke in drawing:
+        points = _points_of(stroke)
+        longest, total = max(longest, points), total + points
+        if longest > MAX_STROKE_POINTS or total > MAX_POINTS:
+            break
+    problem = size_problem(count, longest, total)
+    if problem:
+        raise DrawingTooLarge(problem)
+
+
+def _points_of(stroke) -> int:
+    """Points of a stroke [xs, ys(, ts)] (lists or an array of rows); 0 for what is not a stroke."""
+    if isinstance(stroke, (str, bytes, dict)):
+        return 0
+    try:
+        return max(len(part) for part in stroke[:3])  # a stroke has 2 or 3 parts; more is refused later
+    except (TypeError, ValueError, LookupError):
+        return 0
 
 
 def as_arrays(drawing) -> list[np.ndarray]:
@@ -42,10 +105,11 @@ def as_arrays(drawing) -> list[np.ndarray]:
 
     Accepts lists or numpy arrays at every level. Raises ValueError with a plain message for
     anything that is not a drawing: a stroke without points, xs/ys/ts of different lengths,
-    non-numeric, NaN or infinite values.
+    non-numeric, NaN or infinite values; DrawingTooLarge beyond the size limits.
     """
     if isinstance(drawing, (str, bytes, dict)) or not isinstance(drawing, (Sequence, np.ndarray)):
         raise ValueError(f"a drawing must be a list of strokes, got {type(drawing).__name__}")
+    check_size(drawing)
     strokes = []
     for index, stroke in enumerate(drawing):
         if isinstance(stroke, np.ndarray):

@@ -76,27 +76,29 @@ def test_donating_stores_the_session_with_its_code_and_every_round(db):
         try:
             start_game(app, consent=True)
             session = app.game.session
-            assert session.consent and session.id is not None and len(session.code) == 8
+            assert session.consent and len(session.code) == 8    # its row comes with its first drawing
             draw_stroke(app, circle_points(app.scene.canvas.rect, 10))
             finish_round(app)
+            assert app.rounds.flush(5) and session.id is not None
             assert store.totals()["drawings"] == before + 1
             assert store.totals(session)["drawings"] == 1
+            assert store.db["sessions"].get(session.id)["code"] == session.code
         finally:
             app.close()
 
 
-def test_a_store_that_cannot_write_lets_a_donating_player_play_without_storing(db, monkeypatch, caplog):
+def test_a_store_that_cannot_be_read_lets_a_donating_player_play_without_storing(db, monkeypatch, caplog):
     from model.store import StoreError
     with Store(db) as store:
         app = make_app(store=store, rounds=1, seconds=0.5)
-        real_start = store.start_session
+        real_new = store.new_session
 
-        def full_disk(locale="en", consent=True, kiosk=None):
-            if consent:   # what Store raises when SQLite reports SQLITE_FULL (tested in test_store.py)
-                raise StoreError(f"{db}: database or disk is full")
-            return real_start(locale=locale, consent=consent, kiosk=kiosk)
+        def damaged(locale="en", consent=True, kiosk=None):
+            if consent:   # what Store raises when SQLite cannot read (a full disk is the writer's: it waits)
+                raise StoreError(f"could not read {db}: database disk image is malformed")
+            return real_new(locale=locale, consent=consent, kiosk=kiosk)
 
-        monkeypatch.setattr(store, "start_session", full_disk)
+        monkeypatch.setattr(store, "new_session", damaged)
         try:
             before = snapshot(db)
             start_game(app, consent=True)
@@ -180,6 +182,10 @@ def test_a_double_tap_starts_one_game(db):
             scene.choose(True)
             scene.choose(False)
             assert app.game is game and app.game.session.consent
+            next_round(app)
+            draw_stroke(app, circle_points(app.scene.canvas.rect, 10))
+            finish_round(app)
+            assert app.rounds.flush(5)
             count = store.db.execute("SELECT count(*) FROM sessions WHERE source = 'game'").fetchone()[0]
             assert count == 2  # the earlier player and this game, not three
         finally:

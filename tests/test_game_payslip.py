@@ -112,6 +112,9 @@ def test_times_watched_comes_from_the_store_for_a_donated_game(tmp_path):
         results[0].guesses = []  # what the rounds hold no longer matters: the store has kept it
         assert times_watched(results, store, session) == 10
         assert times_watched(results, store, Session(None, None, False)) == 5  # nothing stored: the rounds
+        waiting = rounds(4_000)[0]          # a round the writer has not committed yet (a busy database)
+        waiting.guesses = [(t, [("cat", 0.5)]) for t in range(0, 300, 100)]
+        assert times_watched(results + [waiting], store, session) == 13   # counted from memory meanwhile
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)

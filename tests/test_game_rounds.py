@@ -1,10 +1,12 @@
-"""A game's bookkeeping: prompts without repeats, and each finished round stored at once."""
+"""A game's bookkeeping: prompts without repeats, and each finished round handed to the writer at once
+(the writer itself, with a busy database and a restart: test_round_writer.py)."""
 from __future__ import annotations
 
 import random
 
 import pytest
 
+from game.round_writer import RoundWriter, journal_for
 from game.rounds import Game, RoundResult, pick_prompts
 from model.store import Store
 
@@ -27,49 +29,62 @@ def test_pick_prompts_never_repeats_and_is_seeded():
         pick_prompts(["a", "b", "c", "a", "d", "e", "f"], 7)
 
 
-def test_each_round_is_in_the_store_as_soon_as_it_is_recorded(tmp_path):
+def test_each_round_is_in_the_store_soon_after_it_is_recorded(tmp_path):
     path = tmp_path / "rounds.db"
     with Store(path) as store:
-        session = store.start_session(locale="nl")
-        game = Game(["cat", "sun"], store, session)
+        writer = RoundWriter(store, journal_for(store)).start()
+        session = store.new_session(locale="nl")
+        game = Game(["cat", "sun"], writer, session)
         assert game.current_word == "cat" and game.index == 0
         game.record(result("cat"))
-        # A second connection sees it at once: committed, not waiting for the end of the game.
+        assert writer.flush(5)
+        # A second connection sees it: committed, not waiting for the end of the game.
         with Store(path) as other:
             rows = list(other.drawings())
         assert [(r["word"], r["recognized"], r["guessed_at_ms"], r["duration_ms"]) for r in rows] == [
             ("cat", True, 80, 400)]
-        assert rows[0]["drawing"] == DRAWING
+        assert rows[0]["drawing"] == DRAWING and rows[0]["key"] == game.results[0].key
         assert store.guesses(rows[0]["id"]) == [(40, [("sun", 0.3), ("cat", 0.2)]),
                                                 (80, [("cat", 0.7), ("sun", 0.1)])]
-        assert game.results[0].drawing_id == rows[0]["id"]
+        assert game.results[0].drawing_id == rows[0]["id"] and session.id == rows[0]["session_id"]
         game.record(result("sun", recognized=False))
+        assert writer.flush(5)
         assert game.finished and game.score == 1 and store.count_drawings() == 2
         with pytest.raises(IndexError):
             game.current_word
         with pytest.raises(ValueError, match="already recorded"):
             game.record(result("sun"))
+        writer.close()
 
 
-def test_the_wrong_word_is_refused_and_empty_drawings_are_not_stored(tmp_path):
+def test_the_wrong_word_is_refused_and_empty_drawings_or_declined_games_are_not_stored(tmp_path):
     with Store(tmp_path / "r.db") as store:
-        game = Game(["cat", "sun"], store, store.start_session())
+        writer = RoundWriter(store).start()
+        game = Game(["cat", "sun"], writer, store.new_session())
         with pytest.raises(ValueError, match="round for 'sun' recorded while 'cat' was asked"):
             game.record(result("sun"))
         game.record(result("cat", recognized=False, drawing=[]))
-        assert store.count_drawings() == 0 and len(game.results) == 1
+        declined = Game(["cat"], writer, store.new_session(consent=False))
+        declined.record(result("cat"))
+        assert writer.flush(5) and writer.pending() == []
+        assert store.count_drawings() == 0 and len(game.results) == 1 and len(declined.results) == 1
+        writer.close()
 
 
-def test_a_store_failure_is_logged_and_the_game_goes_on(tmp_path, caplog):
-    class BrokenStore:
-        def save_drawing(self, *args):
-            raise OSError("disk full")
-
-    game = Game(["cat"], BrokenStore(), session=object())
-    with caplog.at_level("ERROR"):
-        game.record(result("cat"))
-    assert game.finished and game.results[0].drawing_id is None
-    assert "could not store the drawing of 'cat'" in caplog.text
+def test_a_store_failure_is_logged_and_the_round_kept_until_it_can_be_stored(caplog):
+    with Store(":memory:") as store:
+        writer = RoundWriter(store).start()
+        game = Game(["cat", "sun"], writer, store.new_session())
+        pages = store.db.execute("PRAGMA page_count").fetchone()[0]
+        store.db.execute(f"PRAGMA max_page_count = {pages}")       # a full disk
+        with caplog.at_level("ERROR"):
+            game.record(result("cat", drawing=[[list(range(5000)), list(range(5000))]]))
+        assert game.results[0].drawing_id is None and [r.word for r in writer.pending()] == ["cat"]
+        assert "cannot store 1 round(s) yet" in caplog.text and "full" in caplog.text
+        store.db.execute("PRAGMA max_page_count = 1073741823")     # space again
+        game.record(result("sun"))
+        assert writer.pending() == [] and [d["word"] for d in store.drawings()] == ["cat", "sun"]
+        assert game.finished and game.results[0].drawing_id is not None
 
 
 def test_top_is_the_final_guess_or_the_last_live_one():

@@ -53,8 +53,8 @@ def test_full_game_of_six_rounds_is_stored_round_by_round(app_factory, store):
         else:               # odd rounds: a scribble too short to be recognised
             draw_stroke(app, circle_points(app.scene.canvas.rect, 10)[:8])
         finish_round(app)
-        # Stored at once, before the next prompt card: one row per finished round so far.
-        assert store.count_drawings() == index + 1
+        # Stored off the frame, within moments: one row per finished round so far.
+        assert app.rounds.flush(5) and store.count_drawings() == index + 1
     assert app.scene.name == "gameover"
     assert [r.recognized for r in app.game.results] == [True, False] * 3
     rows = list(store.drawings())
@@ -80,6 +80,7 @@ def test_recognition_ends_the_round_early_with_the_winning_guess_time(app_factor
     assert scene.verdict_sentence() == f"Oh, I know, it's {app.translations.thing(scene.word)}!"
     assert app.voice.said[-1] == (scene.verdict_sentence(), True)
     finish_round(app)
+    assert app.rounds.flush(5)
     row = next(store.drawings())
     assert row["recognized"] is True
     winning = [t for t, top in store.guesses(row["id"]) if top[0][0] == scene.word and top[0][1] >= 0.5]
@@ -99,6 +100,7 @@ def test_time_out_says_sorry_and_stores_the_final_guesses(app_factory, store):
     assert scene.phase == "verdict" and not scene.recognized
     assert scene.verdict_sentence() == "Sorry, I couldn't guess it"
     finish_round(app)
+    assert app.rounds.flush(5)
     row = next(store.drawings())
     assert row["recognized"] is False and row["guessed_at_ms"] is None
     assert app.game.results[0].top == [("sun", 0.4), ("cookie", 0.3), ("cat", 0.2)]
@@ -231,7 +233,7 @@ def test_play_again_starts_a_new_session_and_new_prompts(app_factory, store):
     app.step(click(app.scene.again_button.rect.center), 1 / 60)
     answer_consent(app)  # the next player may be someone else: the agreement comes again
     assert app.scene.name == "prompt" and app.game is not first
-    assert app.game.session.id != first.session.id
+    assert app.game.session.code != first.session.code
 
 
 def test_escape_and_window_close_quit_unless_a_kiosk_forbids_it(app_factory):

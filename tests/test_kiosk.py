@@ -16,7 +16,7 @@ from game_fixtures import (answer_consent, circle_points, click, draw_stroke, fi
                            finish_round, make_app, mouse_down, mouse_up, next_round, point_count, settle, steps)
 from model.store import Store
 
-PIN = "2468"
+PIN = "246813"
 
 
 def key(code, mod=0):
@@ -128,7 +128,7 @@ def test_idle_reset_abandons_the_game_keeps_finished_rounds_and_forgets_the_visi
         assert app.scene.name == "prompt"
         steps(app, 7.0, 1 / 20)            # 10 s after the last input the visitor is gone
     assert app.scene.name == "attract" and app.game is None
-    assert store.count_drawings() == 2 and kiosk.games_abandoned == 1
+    assert app.rounds.flush(5) and store.count_drawings() == 2 and kiosk.games_abandoned == 1
     assert "idle reset scene=prompt" in caplog.text and "game abandoned rounds=2 of=6" in caplog.text
     start_from_attract(app, consent=False)
     assert app.game.results == []          # the next visitor starts from nothing
@@ -151,6 +151,43 @@ def test_idle_reset_waits_for_the_verdict_and_input_keeps_a_game_alive(kiosk_app
     assert app.scene.name == "drawing" and app.scene.phase == "verdict"
     steps(app, 1.0, 1 / 20)
     assert app.scene.name == "attract"
+
+
+def test_the_pay_slip_with_its_erasure_code_goes_sooner_than_the_other_screens(store, tmp_path, caplog):
+    """A visitor who walks away from the pay slip leaves their erasure code on it: the next visitor
+    must not find it there, so that screen has its own, shorter idle timeout."""
+    app = make_app(store=store, kiosk=True, payslip_dir=tmp_path / "payslips", pin=PIN, rounds=1)
+    kiosk = Kiosk(app).install()
+    assert app.settings.idle_seconds == 45
+    start_from_attract(app, consent=True)
+    next_round(app)
+    draw_stroke(app, circle_points(app.scene.canvas.rect, 20))
+    finish_round(app)
+    assert app.scene.name == "gameover"
+    steps(app, 25.0, 1 / 10)               # the game-over screen keeps the general timeout
+    assert app.scene.name == "gameover"
+    app.step(click(app.scene.payslip_button.rect.center), 1 / 60)
+    assert app.scene.name == "payslip" and app.scene.sheet.code == app.game.session.code
+    steps(app, 15.0, 1 / 10)
+    app.step([finger("down", (5, 5), app.window_size), finger("up", (5, 5), app.window_size)], 1 / 60)
+    steps(app, 15.0, 1 / 10)               # a touch restarts the clock: still reading
+    assert app.scene.name == "payslip"
+    with caplog.at_level(logging.INFO, logger="pennydraw.kiosk"):
+        steps(app, 6.0, 1 / 10)            # 21 s untouched: gone, with every screen of the game
+    assert app.scene.name == "attract" and app.game is None and app._payslip is None
+    assert "idle reset scene=payslip" in caplog.text and kiosk.games_finished == 1
+    app.close()
+
+
+def test_the_pay_slip_timeout_is_a_setting(tmp_path):
+    from game.settings import Settings, settings_from_args
+    config = tmp_path / "kiosk.toml"
+    assert Settings().payslip_idle_seconds == 20.0
+    config.write_text("payslip_idle_seconds = 12\n")
+    assert settings_from_args(["--kiosk", "--config", str(config)]).payslip_idle_seconds == 12
+    assert settings_from_args(["--kiosk", "--payslip-idle-seconds", "8"]).payslip_idle_seconds == 8.0
+    with pytest.raises(ValueError, match="payslip_idle_seconds must be positive"):
+        Settings(payslip_idle_seconds=0)
 
 
 def test_a_jittering_mouse_does_not_keep_a_walked_away_visitors_game_up(kiosk_app):
@@ -257,12 +294,12 @@ def test_a_failing_frame_goes_back_to_the_attract_loop_and_a_storm_re_raises(kio
 def test_kiosk_settings_come_from_the_command_line_and_the_config_file(tmp_path, capsys):
     from game.settings import build_parser, settings_from_args
     config = tmp_path / "kiosk.toml"
-    config.write_text('pin = "0420"\nidle_seconds = 30\nretrain_every = 500\nlog = "/tmp/k.log"\n')
+    config.write_text('pin = "042031"\nidle_seconds = 30\nretrain_every = 500\nlog = "/tmp/k.log"\n')
     settings = settings_from_args(["--kiosk", "--config", str(config), "--idle-seconds", "60"])
-    assert settings.kiosk and settings.pin == "0420" and settings.idle_seconds == 60.0
+    assert settings.kiosk and settings.pin == "042031" and settings.idle_seconds == 60.0
     assert settings.retrain_every == 500 and str(settings.log) == "/tmp/k.log"
     assert settings_from_args([]).idle_seconds == 45.0 and not settings_from_args([]).kiosk
-    for text, message in [('pin = 420\n', 'quote it'), ('pin = "42"\n', "4 to 12 digits"),
+    for text, message in [('pin = 420\n', 'quote it'), ('pin = "4203"\n', "6 to 12 digits"),
                           ('colour = "red"\n', "unknown key 'colour'"), ('pin = \n', "not valid TOML")]:
         config.write_text(text)
         with pytest.raises(SystemExit):

@@ -205,7 +205,7 @@ def test_the_kiosk_swaps_a_model_in_between_games_only(tmp_path, store):
     better = tmp_path / "models" / "better.pt"
     better.parent.mkdir()
     shutil.copy(BUNDLED_PATH, better)
-    app = make_app(store=store, kiosk=True, payslip_dir=tmp_path / "payslips", pin="1234")
+    app = make_app(store=store, kiosk=True, payslip_dir=tmp_path / "payslips", pin="582047")
     try:
         learning = OnSiteLearning(store, tmp_path / "kiosk.db", every=300, current_path=None)
         kiosk = Kiosk(app, learning).install()

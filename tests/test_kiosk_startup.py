@@ -193,7 +193,7 @@ def test_the_kiosk_process_ignores_ctrl_c_and_stops_cleanly_on_sigterm(tmp_path)
     env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
     process = subprocess.Popen(
         [sys.executable, str(ROOT / "play.py"), "--kiosk", "--db", str(db), "--model", str(broken_model),
-         "--mute", "--pin", "1234", "--log", str(log_path), "--retrain-every", "0",
+         "--mute", "--pin", "582047", "--log", str(log_path), "--retrain-every", "0",
          "--autoplay", f"seed=5,speed=4,journal={journal}"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
@@ -219,7 +219,7 @@ def test_the_kiosk_process_ignores_ctrl_c_and_stops_cleanly_on_sigterm(tmp_path)
         assert store.integrity_check() == "ok"
 
 
-def test_the_systemd_unit_restarts_for_ever_except_after_the_operator_exit():
+def test_the_systemd_unit_restarts_for_ever_except_after_the_operator_exit(tmp_path):
     import configparser
     import shlex
 
@@ -235,7 +235,10 @@ def test_the_systemd_unit_restarts_for_ever_except_after_the_operator_exit():
     assert service["RestartPreventExitStatus"] == str(OPERATOR_EXIT_CODE)
     command = shlex.split(service["ExecStart"])
     assert command[1] == "play.py"
-    config = ROOT / "deploy" / "kiosk.toml.example"
+    config = tmp_path / "kiosk.toml"    # the example, once the operator has set a PIN (it ships none)
+    example = (ROOT / "deploy" / "kiosk.toml.example").read_text()
+    assert 'pin = "SET-YOUR-OWN-PIN"' in example
+    config.write_text(example.replace("SET-YOUR-OWN-PIN", "582047"))
     arguments = [str(config) if part == "/etc/pennydraw/kiosk.toml" else part for part in command[2:]]
     settings = settings_from_args(arguments)                 # the unit's options are the game's own
-    assert settings.kiosk and settings.pin == "480215" and settings.idle_seconds == 45
+    assert settings.kiosk and settings.pin == "582047" and settings.idle_seconds == 45

@@ -170,6 +170,52 @@ def test_two_stores_on_one_file_see_each_other(tmp_path):
         assert [d["id"] for d in reader.drawings()] == [drawing_id]
 
 
+def test_a_new_session_is_written_with_its_first_drawing_and_only_then(file_store):
+    session = file_store.new_session(locale="nl")
+    assert CODE_PATTERN.fullmatch(session.code) and session.id is None and session.started_at
+    assert row_counts(file_store)["sessions"] == 0          # a game starts without writing anything
+    drawing_id = save(file_store, session)
+    row = file_store.db["sessions"].get(session.id)
+    assert (row["code"], row["locale"], row["started_at"]) == (session.code, "nl", session.started_at)
+    assert file_store.db["drawings"].get(drawing_id)["session_id"] == session.id
+    replayed = Session(id=None, code=session.code, consent=True, locale="nl", started_at=session.started_at)
+    save(file_store, replayed)                              # the same game, replayed after a crash
+    assert replayed.id == session.id and row_counts(file_store)["sessions"] == 1
+    assert file_store.new_session(consent=False) == Session(None, None, False, "en")
+
+
+def test_a_drawing_saved_again_under_its_key_is_stored_once(file_store):
+    session = file_store.new_session()
+    first = file_store.save_drawing(session, "cat", CAT, True, 420, 1500, GUESSES, key="k" * 32)
+    again = file_store.save_drawing(session, "cat", CAT, True, 420, 1500, GUESSES, key="k" * 32)
+    assert first == again and row_counts(file_store)["drawings"] == 1
+    assert file_store.guesses(first) == GUESSES              # its guesses once, too
+    with pytest.raises(ValueError, match="key must be"):
+        file_store.save_drawing(session, "cat", CAT, True, 420, 1500, key="")
+
+
+def test_an_erased_session_or_drawing_is_never_written_again(file_store):
+    session = file_store.new_session()
+    save(file_store, session)
+    kept = Session(id=None, code=session.code, consent=True, started_at=session.started_at)
+    assert file_store.forget(session.code) == 1
+    assert save(file_store, kept) is None                   # a journal replayed after the erasure
+    other = file_store.new_session()
+    key = file_store.db.execute("SELECT key FROM erasures WHERE key NOT LIKE 'code:%'").fetchone()[0]
+    assert file_store.save_drawing(other, "cat", CAT, True, 1, 2, key=key) is None
+    assert row_counts(file_store)["drawings"] == 0 and row_counts(file_store)["sessions"] == 0
+
+
+def test_a_code_another_session_took_meanwhile_gets_a_fresh_one(file_store):
+    session = file_store.new_session()
+    taken = file_store.start_session()
+    session.code = taken.code                              # a merge brought a session with this code
+    session.started_at = "2020-01-01T00:00:00.000+00:00"
+    save(file_store, session)
+    assert session.code != taken.code and CODE_PATTERN.fullmatch(session.code)
+    assert row_counts(file_store)["sessions"] == 2
+
+
 # ---- reading -----------------------------------------------------------------------------------
 
 def test_drawings_filters_counts_and_totals(memory_store):

@@ -6,6 +6,8 @@ import it. Both skip with the reason when Debian's xvfb, xdotool or x11-utils ar
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import os
 import shutil
 import subprocess
@@ -74,3 +76,26 @@ def find_window(display: str) -> str:
                       "a window of class pennydraw").splitlines()[0]
     xdotool(display, "windowfocus", window)
     return window
+
+
+def keyboard_is_grabbed(display: str) -> bool:
+    """True when some client of `display` holds the keyboard: our own XGrabKeyboard then answers
+    AlreadyGrabbed (1) instead of GrabSuccess (0). Through libX11 itself, as xdotool has no such query."""
+    xlib = ctypes.CDLL(ctypes.util.find_library("X11") or "libX11.so.6")
+    xlib.XOpenDisplay.restype = ctypes.c_void_p
+    xlib.XOpenDisplay.argtypes = [ctypes.c_char_p]
+    xlib.XDefaultRootWindow.restype = ctypes.c_ulong
+    xlib.XDefaultRootWindow.argtypes = [ctypes.c_void_p]
+    xlib.XGrabKeyboard.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_int, ctypes.c_int, ctypes.c_int,
+                                   ctypes.c_ulong]
+    xlib.XUngrabKeyboard.argtypes = [ctypes.c_void_p, ctypes.c_ulong]
+    xlib.XCloseDisplay.argtypes = [ctypes.c_void_p]
+    connection = xlib.XOpenDisplay(display.encode())
+    assert connection, f"cannot open X display {display}"
+    try:
+        answer = xlib.XGrabKeyboard(connection, xlib.XDefaultRootWindow(connection), 0, 1, 1, 0)
+        if answer == 0:
+            xlib.XUngrabKeyboard(connection, 0)
+        return answer == 1
+    finally:
+        xlib.XCloseDisplay(connection)

@@ -8,9 +8,10 @@ the game over, play again, go home, or simply walk away in the middle of a game 
 brings the attract loop back). Everything is seeded, so a run can be replayed.
 
 The journal (optional) is what the crash drill checks against the database after killing the kiosk:
-a `ready PID` line after the first frame, then one `round DRAWING_ID WORD consent=0|1 ink=0|1` line
-per finished round, written with one `os.write` on an O_APPEND file descriptor right after the frame
-in which the round was recorded.
+a `ready PID` line after the first frame, then one `round KEY WORD consent=0|1 ink=0|1` line per
+finished round (KEY: the drawing's stable key), written with one `os.write` on an O_APPEND file
+descriptor after the frame in which the round became safe from a crash: at once for a round that is
+not stored, once the game's writer has it in its journal or in the database for one that is.
 """
 from __future__ import annotations
 
@@ -90,7 +91,8 @@ class Visitors:
         self._journal = None if spec.journal is None else os.open(
             spec.journal, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         self._game = None
-        self._journaled = 0
+        self._seen = 0                   # rounds of `_game` looked at
+        self._unsafe: list = []          # (result, consent) of rounds not yet journaled by the writer
         self._ready = False
 
     def events(self, app, dt: float) -> list:
@@ -156,14 +158,20 @@ class Visitors:
             os.write(self._journal, f"ready {os.getpid()}\n".encode())
         game = app.game
         if game is not self._game:
-            self._game, self._journaled = game, 0
+            self._game, self._seen = game, 0
         if game is not None:
             consent = int(bool(getattr(game.session, "consent", False)))
-            for result in game.results[self._journaled:]:
-                word = result.word.replace(" ", "_")
-                os.write(self._journal, f"round {result.drawing_id} {word} consent={consent} "
-                                        f"ink={int(result.has_ink)}\n".encode())
-            self._journaled = len(game.results)
+            self._unsafe += [(result, consent) for result in game.results[self._seen:]]
+            self._seen = len(game.results)
+        while self._unsafe:
+            result, consent = self._unsafe[0]
+            kept = consent and result.has_ink
+            if kept and app.rounds.state(result.key) not in ("journaled", "stored"):
+                break   # in order: the writer journals rounds in the order they came
+            self._unsafe.pop(0)
+            word = result.word.replace(" ", "_")
+            os.write(self._journal, f"round {result.key} {word} consent={consent} "
+                                    f"ink={int(result.has_ink)}\n".encode())
 
     def close(self) -> None:
         if self._journal is not None:

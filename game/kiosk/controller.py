@@ -30,7 +30,7 @@ from ..scenes.pinpad import PinPadScene
 from .logs import format_fields
 from .memory import MemoryKeeper
 from .rules import IdleReset, OperatorExit
-from .visitor_filter import KEEP, OPERATOR, VisitorFilter, is_visitor_input
+from .visitor_filter import KEEP, OPERATOR, VisitorFilter, grab_keyboard, is_visitor_input
 
 if TYPE_CHECKING:
     from ..app import App
@@ -85,6 +85,7 @@ class Kiosk:
             pygame.mouse.set_visible(False)   # touch first; a mouse still works, just unseen
         except pygame.error:
             pass
+        grab_keyboard()                       # the window manager's shortcuts come to us, and are dropped
         self.go_home()
         return self
 
@@ -158,9 +159,9 @@ class Kiosk:
         self._log_end("abandoned", game)
 
     def _log_end(self, how: str, game: Game) -> None:
-        stored = sum(result.drawing_id is not None for result in game.results)
+        kept = sum(result.has_ink for result in game.results) if game.donated else 0   # for the store
         log.info(format_fields(f"game {how}", rounds=len(game.results), of=len(game.prompts),
-                               recognised=game.score, stored=stored))
+                               recognised=game.score, kept=kept))
         self._check_learning = True
 
     # --- learning and errors --------------------------------------------------------------------

@@ -5,11 +5,14 @@
 Each cycle starts `pennydraw --kiosk` (as `python -m game`) with scripted visitors (`autoplay.py`, a fast clock) on a
 scratch database, waits until it shows its first frame (or, for some cycles, not even that), lets the
 visitors play for a random moment and sends SIGKILL, the one signal nothing can catch, as a power
-cut or the kernel's out-of-memory killer would. After the last kill the kiosk must come back once
+cut or the kernel's out-of-memory killer would. In some cycles the drill itself holds the database's
+write lock meanwhile, as a long import on the live database would, so that finished rounds can only
+wait in the game's journal when the kill comes. After the last kill the kiosk must come back once
 more and stop cleanly on SIGTERM. Then:
 
-- every round the visitors' journal says was recorded with consent and ink before a kill is in the
-  database (a round is committed when it ends, `Store.save_drawing`);
+- every round the visitors' journal says was safe (recorded with consent and ink) before a kill is in
+  the database once (a round is committed moments after it ends, and kept in the game's own journal
+  of pending rounds until then, replayed at the next start: `game/round_writer.py`);
 - `PRAGMA integrity_check` (and the foreign keys) say "ok";
 - the kiosk came back after every kill.
 
@@ -36,10 +39,12 @@ from model.locations import child_environment, module_command
 class DrillResult:
     kills: int = 0
     early_kills: int = 0                 # killed before its first frame (during start-up)
+    locked_cycles: int = 0               # cycles in which the drill held the database's write lock
     comebacks: int = 0                   # starts that reached their first frame
     failed_starts: list[str] = field(default_factory=list)
     rounds_journaled: int = 0            # rounds recorded with consent and ink, per the journal
-    missing: list[str] = field(default_factory=list)   # journaled rounds not in the database
+    missing: list[str] = field(default_factory=list)   # journaled rounds (their keys) not in the database
+    duplicates: int = 0                  # drawings stored more than once (by key)
     drawings_in_db: int = 0
     integrity: str = ""
     clean_exit_code: int | None = None
@@ -48,13 +53,14 @@ class DrillResult:
 
     @property
     def ok(self) -> bool:
-        return (not self.failed_starts and not self.missing and self.integrity == "ok"
+        return (not self.failed_starts and not self.missing and not self.duplicates and self.integrity == "ok"
                 and self.clean_exit_code == 0 and self.comebacks == self.kills - self.early_kills + 1)
 
 
 def kiosk_command(workdir: Path, journal: Path, seed: int, speed: float) -> list[str]:
     return module_command("game", "--kiosk", "--db", str(workdir / "drill.db"), "--mute", "--seconds", "3",
-                          "--rounds", "3", "--pin", "0000", "--retrain-every", "0", "--log", str(workdir / "kiosk.log"),
+                          "--rounds", "3", "--pin", "582047", "--retrain-every", "0",
+                          "--log", str(workdir / "kiosk.log"),
                           "--autoplay", f"seed={seed},speed={speed},journal={journal}")
 
 
@@ -81,15 +87,30 @@ def check_database(db: Path, journal: Path, result: DrillResult) -> None:
     result.rounds_journaled = len(expected)
     with Store(db) as store:
         result.integrity = store.integrity_check()
-        stored = {str(row[0]) for row in store.db.execute("SELECT id FROM drawings")}
+        stored = [row[0] for row in store.db.execute("SELECT key FROM drawings")]
     result.drawings_in_db = len(stored)
-    result.missing = [drawing_id for drawing_id in expected if drawing_id not in stored]
+    result.duplicates = len(stored) - len(set(stored))
+    result.missing = [key for key in expected if key not in set(stored)]
+
+
+class WriteLock:
+    """The database's write lock, held by the drill (`BEGIN IMMEDIATE`) as a long import holds it."""
+
+    def __init__(self, db: Path) -> None:
+        import sqlite3
+        self.conn = sqlite3.connect(db, isolation_level=None, timeout=10)
+        self.conn.execute("BEGIN IMMEDIATE")
+
+    def release(self) -> None:
+        self.conn.execute("ROLLBACK")
+        self.conn.close()
 
 
 def run_drill(workdir: Path, kills: int = 10, seed: int = 0, alive: tuple[float, float] = (1.0, 4.0),
-              early_share: float = 0.15, speed: float = 20.0, startup_timeout: float = 120.0,
-              progress=None) -> DrillResult:
-    """Kill and restart the kiosk `kills` times in `workdir`, then check the database."""
+              early_share: float = 0.15, locked_share: float = 0.3, speed: float = 20.0,
+              startup_timeout: float = 120.0, progress=None) -> DrillResult:
+    """Kill and restart the kiosk `kills` times in `workdir` (holding the database's write lock in
+    `locked_share` of the cycles), then check the database."""
     workdir.mkdir(parents=True, exist_ok=True)
     journal = workdir / "journal.txt"
     env = child_environment({**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"})
@@ -112,7 +133,15 @@ def run_drill(workdir: Path, kills: int = 10, seed: int = 0, alive: tuple[float,
                 else:
                     result.comebacks += 1
                     result.startup_seconds.append(ready)
+                    lock = None
+                    if not last and rng.random() < locked_share and (workdir / "drill.db").exists():
+                        lock = WriteLock(workdir / "drill.db")   # rounds can only go to the journal now
+                        result.locked_cycles += 1
                     time.sleep(rng.uniform(*alive))
+                    if lock is not None:
+                        process.kill()   # still locked: what finished is in the game's journal only
+                        process.wait()
+                        lock.release()
             if last:
                 process.send_signal(signal.SIGTERM)
                 try:
@@ -121,8 +150,9 @@ def run_drill(workdir: Path, kills: int = 10, seed: int = 0, alive: tuple[float,
                     process.kill()
                     result.clean_exit_code = process.wait()
             else:
-                process.kill()
-                process.wait()
+                if process.poll() is None:
+                    process.kill()
+                    process.wait()
                 result.kills += 1
             if progress:
                 progress(cycle, result)
@@ -150,12 +180,14 @@ def format_result(result: DrillResult) -> str:
     starts = sorted(result.startup_seconds)
     median = starts[len(starts) // 2] if starts else float("nan")
     return "\n".join([
-        f"kills (SIGKILL)            {result.kills} ({result.early_kills} during start-up)",
+        f"kills (SIGKILL)            {result.kills} ({result.early_kills} during start-up, "
+        f"{result.locked_cycles} while the database was locked)",
         f"came back (first frame)    {result.comebacks} of {result.kills - result.early_kills + 1} waited for",
         f"failed starts              {len(result.failed_starts)} {result.failed_starts[:3]}",
         f"start to first frame       median {median:.2f} s, max {max(starts, default=float('nan')):.2f} s",
         f"rounds journaled (stored)  {result.rounds_journaled}",
         f"missing from the database  {len(result.missing)} {result.missing[:5]}",
+        f"stored twice               {result.duplicates}",
         f"drawings in the database   {result.drawings_in_db}",
         f"integrity_check            {result.integrity}",
         f"clean stop (SIGTERM) exit  {result.clean_exit_code}",

@@ -3,7 +3,10 @@
 - Idle reset (`IdleReset`): after `Settings.idle_seconds` without a visitor's input during a game,
   the game is abandoned (its finished rounds are already stored if the visitor consented) and the
   attract loop comes back; never while a verdict is still on screen, never on the kiosk's own
-  screens (the attract loop and the PIN pad).
+  screens (the attract loop and the PIN pad). The pay slip shows the visitor's erasure code, so it
+  goes sooner (`Settings.payslip_idle_seconds`): once the attract loop is back, no screen of that
+  game, and so no code, can be brought back by the next visitor (hiding just the code would leave
+  it one tap away).
 - Operator exit (`OperatorExit`): the chord (`visitor_filter.OPERATOR_CHORD`) or a press held
   `HOLD_SECONDS` in the top-left corner of the attract screen opens the PIN pad; the PIN of the
   config (compared in constant time) ends the kiosk cleanly. Wrong PINs lock every pad (`PinLock`,
@@ -21,6 +24,7 @@ from ..ui import pointer
 HOLD_SECONDS = 5.0                 # a corner long press this long opens the operator's PIN pad
 CORNER = 36                        # side of the operator corner, in 1280x800 design pixels
 HOME_SCENES = ("attract", "pinpad")
+CODE_SCENES = ("payslip",)         # screens that show the erasure code: `payslip_idle_seconds`
 
 
 class IdleReset:
@@ -37,10 +41,16 @@ class IdleReset:
     def tick(self, dt: float) -> None:
         self.idle += dt
 
+    def limit(self, scene) -> float:
+        """Seconds without input that `scene` may stay up."""
+        if scene.name in CODE_SCENES:
+            return min(self.settings.payslip_idle_seconds, self.settings.idle_seconds)
+        return self.settings.idle_seconds
+
     def due(self, scene) -> bool:
         """Time to go home from `scene`: away from home, idle long enough, no verdict showing."""
         verdict = scene.name == "drawing" and getattr(scene, "phase", "") == "verdict"
-        return scene.name not in HOME_SCENES and self.idle >= self.settings.idle_seconds and not verdict
+        return scene.name not in HOME_SCENES and self.idle >= self.limit(scene) and not verdict
 
 
 class OperatorExit:

@@ -47,6 +47,7 @@ def install_signals(stop: StopFlag) -> dict:
     # SDL reads these when the display starts: no SIGINT/SIGTERM -> window close, no minimising.
     os.environ["SDL_NO_SIGNAL_HANDLERS"] = "1"
     os.environ["SDL_VIDEO_MINIMIZE_ON_FOCUS_LOSS"] = "0"
+    os.environ["SDL_ALLOW_ALT_TAB_WHILE_GRABBED"] = "0"   # a grabbed keyboard keeps Alt+Tab too
     wanted = {signal.SIGINT: signal.SIG_IGN, signal.SIGHUP: signal.SIG_IGN, signal.SIGTERM: stop}
     return {signum: signal.signal(signum, handler) for signum, handler in wanted.items()}
 
@@ -90,7 +91,8 @@ def kiosk_main(settings) -> int:
     stop = StopFlag()
     previous = install_signals(stop)
     log.info(format_fields("kiosk starting", pid=os.getpid(), db=settings.db, log=log_path,
-                           idle_seconds=settings.idle_seconds, retrain_every=settings.retrain_every,
+                           idle_seconds=settings.idle_seconds, payslip_idle_seconds=settings.payslip_idle_seconds,
+                           retrain_every=settings.retrain_every,
                            operator_exit="pin" if settings.pin else "none"))
     app = store = learning = visitors = kiosk = None
     try:

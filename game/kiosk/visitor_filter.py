@@ -5,6 +5,12 @@ the game; SDL's own SIGINT/SIGTERM handling is switched off by the kiosk process
 Ctrl+C in a terminal cannot close the window either. The operator's chord (Ctrl+Shift+O) is taken
 out too: it opens the PIN pad instead (`controller.py`).
 
+The desktop's own ways out never reach the window: the window manager acts on Super, Alt+Tab or
+Ctrl+Alt+T before any application sees them. `grab_keyboard` takes the keyboard for the kiosk's window
+where SDL can (X11 and Wayland compositors that allow it), so those keys come to the kiosk, which
+drops them; the operator guide still tells how to switch them off in the desktop itself, and the
+X server's own Ctrl+Alt+F1..F12 (switching to a text console) only the X config can switch off.
+
 Pure event predicates plus a small counter; the idle clock and the operator corner are `rules.py`.
 """
 from __future__ import annotations
@@ -12,6 +18,8 @@ from __future__ import annotations
 import logging
 
 import pygame
+
+from ..app import display_window
 
 log = logging.getLogger("pennydraw.kiosk")
 
@@ -34,6 +42,23 @@ def is_escape_key(event: pygame.event.Event) -> bool:
     if mod & pygame.KMOD_ALT and key in (pygame.K_F4, pygame.K_TAB):
         return True
     return bool(mod & (pygame.KMOD_CTRL | pygame.KMOD_META)) and key in (pygame.K_c, pygame.K_q, pygame.K_w)
+
+
+def grab_keyboard() -> bool:
+    """Every key to the kiosk's window, none to the window manager (SDL_SetWindowKeyboardGrab, active
+    while the window has the focus); True if SDL says the keyboard is grabbed."""
+    try:
+        window = display_window()
+        window.grab_keyboard = True
+        grabbed = window.grab_keyboard
+    except (AttributeError, pygame.error) as error:   # an SDL before 2.0.16, a display without windows
+        log.warning("cannot grab the keyboard (%s): switch off the desktop's shortcuts (README)", error)
+        return False
+    if grabbed:
+        log.info("keyboard grabbed: Super, Alt+Tab and the like come to the kiosk, not the desktop")
+    else:
+        log.warning("the keyboard could not be grabbed: switch off the desktop's shortcuts (README)")
+    return grabbed
 
 
 def is_hover(event: pygame.event.Event) -> bool:

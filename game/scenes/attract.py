@@ -11,7 +11,9 @@ starts one.
 
 The drawings of the most recent sessions are left out (`RECENT_SESSIONS_SKIPPED`), so a visitor who
 just walked away is not put on show to the next one. Picking a drawing is one indexed query (a random
-id, then the next row), cheap enough for the frame even with a season of drawings.
+id, then the next row), cheap enough for the frame even with a season of drawings; its text is read
+only if the store says it is not too long (`Store.drawing_bytes`), and a drawing beyond the size
+limits is skipped, a big one thinned (`bounded.drawable`), so that no stored drawing can freeze the loop.
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ import random
 import pygame
 
 from .. import facts, theme
+from ..bounded import REPLAY_POINTS, drawable
 from ..fact_card import draw_fact, draw_totals
 from ..replay import Replay
 from ..settings import LANGUAGES
@@ -37,12 +40,16 @@ GUESS_EVERY = 0.15            # seconds of replay between two guesses, like a pl
 FINAL_WAIT = 1.0              # how long to wait for the guess about the whole drawing
 REVEAL_SECONDS = 3.0          # the answer stays this long before the next drawing
 EMPTY_RETRY = 10.0            # with nothing to replay, look again this often
+PICK_TRIES = 3                # rows looked at per pick when the first ones cannot be shown
 
 
 def pick_drawing(store, rng: random.Random, skip_recent: int = RECENT_SESSIONS_SKIPPED) -> dict | None:
-    """A random stored drawing (`word`, `drawing`) not from the last `skip_recent` game sessions."""
+    """A random stored drawing (`id`, `word`, `drawing`, ready to draw) not from the last `skip_recent`
+    game sessions; None when there is none that can be shown."""
     if store is None:
         return None
+    from model.store.store import MAX_DRAWING_BYTES
+
     conn = store.db.conn
     top = conn.execute("SELECT max(id) FROM drawings").fetchone()[0]
     if top is None:
@@ -50,12 +57,32 @@ def pick_drawing(store, rng: random.Random, skip_recent: int = RECENT_SESSIONS_S
     recent = ("SELECT id FROM sessions WHERE source = 'game' ORDER BY id DESC LIMIT ?")
     where = f"session_id NOT IN ({recent})"
     start = rng.randint(1, top)
-    row = conn.execute(f"SELECT word, drawing FROM drawings WHERE id >= ? AND {where} ORDER BY id LIMIT 1",
-                       (start, skip_recent)).fetchone()
-    if row is None:
-        row = conn.execute(f"SELECT word, drawing FROM drawings WHERE id < ? AND {where} "
-                           "ORDER BY id DESC LIMIT 1", (start, skip_recent)).fetchone()
-    return None if row is None else {"word": row[0], "drawing": json.loads(row[1])}
+    for _ in range(PICK_TRIES):   # a row that cannot be shown: the next one
+        row = conn.execute(f"SELECT id, word FROM drawings WHERE id >= ? AND {where} ORDER BY id LIMIT 1",
+                           (start, skip_recent)).fetchone()
+        if row is None:
+            row = conn.execute(f"SELECT id, word FROM drawings WHERE id < ? AND {where} "
+                               "ORDER BY id DESC LIMIT 1", (start, skip_recent)).fetchone()
+        if row is None:
+            return None
+        drawing_id, word = row
+        start, known = drawing_id + 1, (str(store.path), drawing_id)
+        if known in _UNSHOWABLE:
+            continue
+        size = store.drawing_bytes(drawing_id)
+        drawing = None
+        if size > MAX_DRAWING_BYTES:
+            log.warning("stored drawing %d is not shown: its %d bytes are too large to read", drawing_id, size)
+        else:
+            text = conn.execute("SELECT drawing FROM drawings WHERE id = ?", (drawing_id,)).fetchone()[0]
+            drawing = drawable(json.loads(text), REPLAY_POINTS, f"stored drawing {drawing_id}")
+        if drawing is not None:
+            return {"id": drawing_id, "word": word, "drawing": drawing}
+        _UNSHOWABLE.add(known)   # said once; never read again by this process
+    return None
+
+
+_UNSHOWABLE: set = set()   # (database, drawing id) of drawings that cannot be shown
 
 
 class AttractScene(Scene):

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from model import strokes
 from model.locations import DEFAULT_DB_PATH
 from model.store.codec import (
     encode_drawing, encode_guesses, imported_row, milliseconds, new_code,
@@ -37,6 +38,9 @@ from model.store.schema import KNOWN, MIGRATIONS, code_tombstone
 
 MEMORY = ":memory:"
 IMPORT_BATCH = 2000  # rows per executemany while importing (all inside one transaction)
+# The stored JSON of a drawing within the size limits is shorter than this (three numbers of at most
+# 20 characters a point); a screen never reads a longer one (an older pennydraw may have stored it).
+MAX_DRAWING_BYTES = strokes.MAX_POINTS * 64
 
 class StoreError(Exception):
     """The database cannot be opened or written; the message names the file."""
@@ -51,6 +55,7 @@ class Session:
     consent: bool
     locale: str | None = "en"
     kiosk: str | None = None  # which kiosk the session ran on; None for a home install
+    started_at: str | None = None  # UTC ISO time; with the code, how a replayed game finds its row
 
 
 # ---- rows ------------------------------------------------------------------------------------------
@@ -161,50 +166,99 @@ class Store(ModelsTable):
         except sqlite3.Error as error:
             raise StoreError(f"could not read {self.path}: {error}") from error
 
-    def _insert_session(self, conn, locale, consent, kiosk, source) -> tuple[int, str]:
+    def _insert_session(self, conn, locale, consent, kiosk, source, started_at=None,
+                        code=None) -> tuple[int, str]:
         for _ in range(20):  # a clash among 2.7e10 codes is rare; retry a few times anyway
-            code = new_code()
+            code = code or new_code()
             try:
                 cursor = conn.execute(
                     "INSERT INTO sessions (code, started_at, locale, consent, kiosk, source) "
-                    "VALUES (?, ?, ?, ?, ?, ?)", (code, utc_iso(), locale, int(consent), kiosk, source))
+                    "VALUES (?, ?, ?, ?, ?, ?)", (code, started_at or utc_iso(), locale, int(consent), kiosk,
+                                                  source))
                 return cursor.lastrowid, code
             except sqlite3.IntegrityError:
-                continue
+                code = None
         raise StoreError(f"could not find a free erasure code in {self.path}")
+
+    def _session_row(self, conn, session: Session) -> tuple[int, str] | None:
+        """(id, code) of a consented session's row, written now if it has none yet (`new_session`);
+        a session that was written before (a round replayed after a crash) is found by its code and
+        start time. None when the player has erased it already: nothing of it is written again."""
+        if session.code is None:
+            return session.id, session.code
+        if conn.execute("SELECT 1 FROM erasures WHERE key = ?", (code_tombstone(session.code),)).fetchone():
+            return None
+        row = conn.execute("SELECT id, started_at FROM sessions WHERE code = ?", (session.code,)).fetchone()
+        if row is not None and (session.id == row[0] or session.started_at in (None, row[1])):
+            return row[0], session.code
+        # No row, or another session's with the same code (a merge brought it): a row of its own,
+        # under a fresh code if that one is taken.
+        return self._insert_session(conn, session.locale, True, session.kiosk, "game", session.started_at,
+                                    None if row is not None else session.code)
 
     # ---- game ----------------------------------------------------------------------------------
 
-    def start_session(self, locale: str = "en", consent: bool = True, kiosk: str | None = None) -> Session:
-        """A new session; stored at once with a fresh erasure code if, and only if, consent is given."""
+    def new_session(self, locale: str = "en", consent: bool = True, kiosk: str | None = None) -> Session:
+        """A new session with a fresh erasure code (none of this store's) and its start time, not
+        written yet: its row is written with its first drawing (`save_drawing`), so a game starts at
+        once even while another process holds the write lock. Without consent it is never written."""
         if not consent:
             return Session(id=None, code=None, consent=False, locale=locale, kiosk=kiosk)
-        with self.transaction("start a session") as conn:
-            session_id, code = self._insert_session(conn, locale, True, kiosk, "game")
-        return Session(id=session_id, code=code, consent=True, locale=locale, kiosk=kiosk)
+        code = new_code()
+        for _ in range(20):   # a read: WAL readers never wait for a writer
+            if not self._reading("SELECT 1 FROM sessions WHERE code = ?", [code]):
+                break
+            code = new_code()
+        return Session(id=None, code=code, consent=True, locale=locale, kiosk=kiosk, started_at=utc_iso())
+
+    def start_session(self, locale: str = "en", consent: bool = True, kiosk: str | None = None) -> Session:
+        """A new session; stored at once with a fresh erasure code if, and only if, consent is given."""
+        session = self.new_session(locale, consent, kiosk)
+        if consent:
+            with self.transaction("start a session") as conn:
+                session.id, session.code = self._insert_session(conn, locale, True, kiosk, "game",
+                                                                session.started_at, session.code)
+        return session
 
     def save_drawing(self, session: Session, word: str, drawing, recognized: bool,
-                     guessed_at_ms: int | None, duration_ms: int, guesses=()) -> int | None:
+                     guessed_at_ms: int | None, duration_ms: int, guesses=(), key: str | None = None) -> int | None:
         """Store one drawing and its guesses, committed before returning; None (nothing written)
-        without consent. ``guesses`` is ``[(t_ms, [(category, probability), ...]), ...]``."""
+        without consent. ``guesses`` is ``[(t_ms, [(category, probability), ...]), ...]``.
+
+        ``key`` is the drawing's stable key (a new one when None): saving a key again stores nothing
+        and returns the id it has, so a round can be retried or replayed after a crash without a
+        duplicate. A session from `new_session` gets its row in the same transaction. Nothing is
+        written (None) for a key or a session the player has erased."""
         if not isinstance(word, str) or not word:
             raise ValueError(f"word must be a non-empty string, got {word!r}")
+        if key is not None and not (isinstance(key, str) and 0 < len(key) <= 64):
+            raise ValueError(f"key must be a short non-empty string, got {key!r}")
         text, _ = encode_drawing(drawing)
         guess_rows = encode_guesses(guesses)
         guessed_at_ms = None if guessed_at_ms is None else milliseconds(guessed_at_ms, "guessed_at_ms")
         duration_ms = milliseconds(duration_ms, "duration_ms")
         if not session.consent:
             return None
-        if session.id is None:
-            raise ValueError("a consented session needs an id: start it with start_session()")
+        if session.id is None and session.code is None:
+            raise ValueError("a consented session needs an id or a code: start it with new_session()")
+        key = key or uuid.uuid4().hex
         with self.transaction("save a drawing") as conn:
-            drawing_id = conn.execute(
-                "INSERT INTO drawings (key, session_id, word, drawing, recognized, guessed_at_ms, "
-                "duration_ms, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (uuid.uuid4().hex, session.id, word, text, int(bool(recognized)), guessed_at_ms,
-                 duration_ms, utc_iso())).lastrowid
-            conn.executemany("INSERT INTO guesses (drawing_id, t_ms, guesses) VALUES (?, ?, ?)",
-                             [(drawing_id, t_ms, top) for t_ms, top in guess_rows])
+            existing = conn.execute("SELECT id FROM drawings WHERE key = ?", (key,)).fetchone()
+            erased = conn.execute("SELECT 1 FROM erasures WHERE key = ?", (key,)).fetchone()
+            row = None if existing or erased else self._session_row(conn, session)
+            if row is not None:
+                drawing_id = conn.execute(
+                    "INSERT INTO drawings (key, session_id, word, drawing, recognized, guessed_at_ms, "
+                    "duration_ms, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (key, row[0], word, text, int(bool(recognized)), guessed_at_ms,
+                     duration_ms, utc_iso())).lastrowid
+                conn.executemany("INSERT INTO guesses (drawing_id, t_ms, guesses) VALUES (?, ?, ?)",
+                                 [(drawing_id, t_ms, top) for t_ms, top in guess_rows])
+        if existing:
+            return existing[0]
+        if row is None:
+            return None
+        session.id, session.code = row   # only once committed
         return drawing_id
 
     # ---- reading -------------------------------------------------------------------------------
@@ -235,13 +289,31 @@ class Store(ModelsTable):
             return self._reading("SELECT count(*) FROM drawings")[0][0]
         return self._reading("SELECT count(*) FROM drawings WHERE word = ?", [word])[0][0]
 
-    def random_drawings(self, word: str, n: int, exclude_session=None) -> list[dict]:
-        """Up to ``n`` random drawings of ``word``, none from ``exclude_session`` (a Session or id)."""
+    def random_drawings(self, word: str, n: int, exclude_session=None,
+                        max_bytes: int | None = MAX_DRAWING_BYTES) -> list[dict]:
+        """Up to ``n`` random drawings of ``word``, none from ``exclude_session`` (a Session or id), none
+        stored as more than ``max_bytes`` of text: those are never read (ids first, then the rows)."""
         excluded = exclude_session.id if isinstance(exclude_session, Session) else exclude_session
-        rows = self._reading(
-            "SELECT * FROM drawings WHERE word = ? AND session_id IS NOT ? ORDER BY random() LIMIT ?",
-            [word, excluded, int(n)])
-        return [_drawing_dict(row) for row in rows]
+        ids = [row[0] for row in self._reading(
+            "SELECT id FROM drawings WHERE word = ? AND session_id IS NOT ? ORDER BY random() LIMIT ?",
+            [word, excluded, 4 * int(n)])]
+        chosen = [i for i in ids if max_bytes is None or self.drawing_bytes(i) <= max_bytes][:int(n)]
+        rows = self._reading(f"SELECT * FROM drawings WHERE id IN ({', '.join('?' * len(chosen))})", chosen)
+        order = {drawing_id: place for place, drawing_id in enumerate(chosen)}
+        return sorted((_drawing_dict(row) for row in rows), key=lambda drawing: order[drawing["id"]])
+
+    def drawing_bytes(self, drawing_id: int) -> int:
+        """How long the stored JSON of drawing ``drawing_id`` is, in bytes (0: no such drawing), told
+        by its row's header: the text itself is not read, so a huge one costs nothing to measure."""
+        try:
+            with self.db.conn.blobopen("drawings", "drawing", int(drawing_id), readonly=True) as blob:
+                return len(blob)
+        except sqlite3.OperationalError as error:
+            if "no such rowid" in str(error):
+                return 0
+            raise StoreError(f"could not read {self.path}: {error}") from error
+        except sqlite3.Error as error:
+            raise StoreError(f"could not read {self.path}: {error}") from error
 
     def guesses(self, drawing_id: int) -> list[tuple[int, list[tuple[str, float]]]]:
         """The machine's guesses while ``drawing_id`` was drawn, in time order."""
