@@ -177,6 +177,14 @@ def _segment_lengths(points: np.ndarray) -> np.ndarray:
     return np.hypot(*np.diff(points[:, :2], axis=0).T) if len(points) > 1 else np.zeros(0)
 
 
+def _scale_to(side: float, extent: float) -> float:
+    """The factor that makes `extent` span `side`; 1.0 for a drawing with no extent, and for one
+    whose extent is so small (e.g. 1e-310) that the factor would overflow to inf and turn every
+    coordinate into nan: such a drawing is a single point for every purpose of ours."""
+    scale = side / extent if extent > 0 else 1.0
+    return scale if math.isfinite(scale) else 1.0
+
+
 def _normalized(strokes: list[np.ndarray], side: float) -> list[np.ndarray]:
     """Align to the top-left (minimum 0) and scale uniformly so the longer side spans `side`.
 
@@ -188,7 +196,7 @@ def _normalized(strokes: list[np.ndarray], side: float) -> list[np.ndarray]:
         extent = max(x1 - x0, y1 - y0)
     if not math.isfinite(extent):
         raise ValueError("the drawing's coordinates are too large to scale")
-    scale = side / extent if extent > 0 else 1.0
+    scale = _scale_to(side, extent)
     result = []
     for points in strokes:
         moved = points.copy()
@@ -271,7 +279,7 @@ def rasterize(drawing, size: int = 28) -> np.ndarray:
         longest = float(extent.max())
         if not math.isfinite(longest):
             raise ValueError("the drawing's coordinates are too large to scale")
-        to_255 = SIMPLIFIED_SIDE / longest if longest > 0 else 1.0
+        to_255 = _scale_to(SIMPLIFIED_SIDE, longest)
         margin = BITMAP_PADDING * 2 + BITMAP_LINE_DIAMETER
         to_canvas = big / (BITMAP_SOURCE_SIDE + margin)
         centring = (BITMAP_SOURCE_SIDE - extent * to_255) / 2 + margin / 2

@@ -111,10 +111,19 @@ def test_simplify_invariants(drawing):
     x0, y0, x1, y1 = bounds(drawing)
     extent = max(x1 - x0, y1 - y0)
     scale = 255 / extent if extent > 0 else 1.0
+    if not math.isfinite(scale):   # an extent like 1e-310: a single point (see the test below)
+        scale = 1.0
     for original, simple in zip(drawing, simplified):
         for index in (0, -1):
             expected = [round((original[0][index] - x0) * scale), round((original[1][index] - y0) * scale)]
             assert abs(simple[0][index] - expected[0]) <= 1 and abs(simple[1][index] - expected[1]) <= 1
+
+
+def test_a_drawing_of_vanishing_extent_is_a_point_not_nan():
+    # Found by hypothesis: 255 / 1e-310 overflows to inf, and inf * 0 gave nan, then huge negative ints.
+    for drawing in ([[[0.0, 5e-324], [0.0, 0.0]]], [[[1.0, 1.0 + 1e-307, 1.0], [2.0, 2.0, 2.0 + 1e-310]]]):
+        assert simplify(drawing) == [[[0, 0], [0, 0]]]
+        assert (rasterize(drawing) == rasterize([[[0.0], [0.0]]])).all()   # one dot, as a single point
 
 
 def reference_rdp(points, epsilon):
