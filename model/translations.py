@@ -4,8 +4,10 @@ One JSON file per language in `assets/i18n/` is the one translation system of th
 
 - `text`: the game's sentences with `{placeholders}` ("Draw: {thing}", "Dessine : {thing}"), read
   by `game/i18n.py`;
-- `categories`: for each Quick, Draw! category its bare name ("chat") and the name with the right
-  indefinite article ("un chat", "une pomme", "een kat"), because gender cannot be computed;
+- `categories`: for each of the 345 Quick, Draw! categories its bare name ("chat") and the name with
+  the right indefinite article ("un chat", "une pomme", "een kat"), because gender cannot be
+  computed; mass nouns take a partitive or none ("de l'herbe", "grass", "gras") and the three named
+  landmarks "the"/la/de ("la tour Eiffel"); tests/test_translations.py holds each to these rules;
 - `ledger`: the pay slip's row labels and units, read by the labour ledger (`model/labour.py`);
 - a few facts about the language: its own name, the espeak voice, number separators.
 

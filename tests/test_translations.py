@@ -103,6 +103,9 @@ def test_french_articles_and_elision(words, files):
         partitive = before in ("du ", "de la ", "de l'")
         # A partitive only where English says the word bare: a mass noun in both languages.
         assert not partitive or files["en"][word]["a"] == files["en"][word]["name"], (word, entry["a"])
+        # "des"/"les" before a plural: "des lunettes", "des petits pois", never "des cygne".
+        if before in ("des ", "les "):
+            assert entry["name"].split(" ")[0][-1] in "sx", (word, entry["a"])
         # "l'" and "de l'" before a vowel, "le", "la", "du", "de la" never.
         if before in ("le ", "la ", "du ", "de la "):
             assert entry["name"][0].lower() not in FR_VOWEL.replace("h", ""), (word, entry["a"])
@@ -131,6 +134,7 @@ def test_genders_that_are_easy_to_get_wrong(files):
     assert fr["pants"]["a"] == "un pantalon" and fr["roller coaster"]["a"] == "des montagnes russes"
     assert fr["octopus"]["a"] == "une pieuvre" and fr["hedgehog"]["a"] == "un hérisson"
     assert fr["grass"]["a"] == "de l'herbe" and fr["The Mona Lisa"]["a"] == "la Joconde"
+    assert fr["The Eiffel Tower"]["a"] == "la tour Eiffel" and fr["toilet"]["a"] == "des toilettes"
     assert en["hourglass"]["a"] == "an hourglass" and en["The Eiffel Tower"]["a"] == "the Eiffel Tower"
     assert nl["The Eiffel Tower"]["a"] == "de Eiffeltoren" and nl["grass"]["a"] == "gras"
 
