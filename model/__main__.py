@@ -169,7 +169,7 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     command = commands.add_parser("import", help="import Quick, Draw! files into the store",
                                   description="Import each file in one transaction: all of it or nothing. "
                                   "Drawings whose key_id is already stored are counted as duplicates. "
-                                  ".npz files are unpickled: import only files you trust.")
+                                  "An .npz never runs code: anything but numpy arrays in it is refused.")
     command.add_argument("files", nargs="+", metavar="FILE", help=".ndjson, .npz or .bin file (not .npy)")
     db_option(command)
     command.add_argument("--skip-bad", action="store_true",

@@ -91,7 +91,7 @@ def file_stats(path) -> CategoryStats:
 
 def dir_stats(directory) -> list[CategoryStats]:
     """Statistics of every Quick, Draw! file directly in `directory`, by category (the file name;
-    a category's `.ndjson` and `.npy` files add up). `.npz` files are unpickled: only trusted ones."""
+    a category's `.ndjson` and `.npy` files add up). `.npz` files never run code."""
     directory = Path(directory)
     if not directory.is_dir():
         raise FileNotFoundError(f"no folder at {directory}")

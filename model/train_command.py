@@ -48,7 +48,7 @@ def parse_args(argv):
     p = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n")[0])
     p.add_argument("--synthetic", type=int, metavar="N", help="N generated doodles per category")
     p.add_argument("--db", type=Path, metavar="PATH", help="train on the game's drawing store")
-    p.add_argument("--quickdraw", type=Path, metavar="DIR", help="train on Quick, Draw! files named by category (.npz is unpickled: trusted folders only)")
+    p.add_argument("--quickdraw", type=Path, metavar="DIR", help="train on Quick, Draw! files named by category")
     p.add_argument("--init", metavar="bundled|PATH", help="fine-tune this checkpoint instead of starting afresh")
     p.add_argument("--out", type=Path,
                    help=f"where to write the checkpoint (default {locations.RUNS_DIR / '<version>.pt'})")

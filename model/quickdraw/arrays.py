@@ -2,14 +2,13 @@
 
 - npy: uint8 (N, 784) bitmaps, read through a memory map; rows come as `bitmap`, `drawing` is None;
   written row by row behind a header that is fixed up at the end, so both stream.
-- npz: sketch-rnn's `train`/`valid`/`test` object arrays of int16 stroke-3. Object arrays need pickle,
-  and unpickling runs code chosen by whoever made the file: only read `.npz` files you trust.
+- npz: sketch-rnn's `train`/`valid`/`test` object arrays of int16 stroke-3. Object arrays are pickles;
+  `npz_reader.py` rebuilds numpy arrays from them and refuses anything else, so no file runs code.
   Reading unpickles one split at a time; writing gathers every drawing's int16 offsets first.
 """
 from __future__ import annotations
 
 import math
-import pickle
 import struct
 import zipfile
 from typing import Iterable, Iterator
@@ -17,6 +16,7 @@ from typing import Iterable, Iterator
 import numpy as np
 
 from model import strokes
+from model.quickdraw import npz_reader
 from model.quickdraw.records import (FIELDS, FormatError, ReadReport, as_record, category_from_path, replacing,
                                      strokes_of)
 
@@ -47,17 +47,26 @@ def read_npy(path, skip_bad: bool = False, report: ReadReport | None = None) -> 
         yield dict.fromkeys(FIELDS) | {"word": word, "bitmap": row}
 
 def read_npz(path, skip_bad: bool = False, report: ReadReport | None = None) -> Iterator[dict]:
-    """sketch-rnn records, split by split; `split` says which. Only read files you trust (pickle)."""
+    """sketch-rnn records, split by split; `split` says which. Never runs code from the file: object
+    arrays are unpickled by `npz_reader`, which refuses anything but numpy arrays (FormatError)."""
     report = report if report is not None else ReadReport()
     report.path = str(path)
     word = category_from_path(path)
     try:
-        with np.load(path, allow_pickle=True, encoding="latin1") as archive:  # latin1: Python 2 pickles
-            present = [split for split in NPZ_SPLITS if split in archive.files]
+        with zipfile.ZipFile(path) as archive:
+            names = npz_reader.npz_names(archive)
+            present = [split for split in NPZ_SPLITS if split in names]
             if not present:
                 raise FormatError(f"{path}: no {'/'.join(NPZ_SPLITS)} arrays; not a sketch-rnn file")
             for split in present:
-                for index, stroke3 in enumerate(archive[split]):
+                try:
+                    array = npz_reader.read_member(archive, names[split])
+                except npz_reader.RefusedPickle as refused:
+                    raise FormatError(f"{path}: {refused} in {split}: a sketch-rnn .npz holds only numpy "
+                                      "arrays, and this one asks to run code; nothing was read") from None
+                if array.ndim == 0:
+                    raise FormatError(f"{path}: {split} is a single value, not an array of drawings")
+                for index, stroke3 in enumerate(array):
                     try:
                         drawing = _drawing_from_stroke3(stroke3)
                     except ValueError as error:
@@ -65,8 +74,7 @@ def read_npz(path, skip_bad: bool = False, report: ReadReport | None = None) -> 
                         continue
                     report.read += 1
                     yield dict.fromkeys(FIELDS) | {"word": word, "drawing": drawing, "split": split}
-    except (OSError, EOFError, zipfile.BadZipFile, ValueError, RuntimeError, ImportError,
-            AttributeError, struct.error, pickle.UnpicklingError) as error:
+    except (OSError, EOFError, zipfile.BadZipFile, ValueError, RuntimeError, struct.error) as error:
         if isinstance(error, (FormatError, FileNotFoundError)):
             raise
         raise FormatError(f"{path}: not a readable sketch-rnn .npz file ({error})") from None

@@ -8,8 +8,8 @@ leaves no half file and never clobbers the old one.
 
 - ndjson: one JSON object per line; strokes `[xs, ys, ts]` (raw) or `[xs, ys]` ints 0-255 (simplified).
 - npy: uint8 (N, 784) 28x28 bitmaps, read through a memory map; rows come as `bitmap`, `drawing` is None.
-- npz: sketch-rnn's `train`/`valid`/`test` object arrays of int16 stroke-3. Object arrays need pickle,
-  and unpickling runs code chosen by whoever made the file: only read `.npz` files you trust.
+- npz: sketch-rnn's `train`/`valid`/`test` object arrays of int16 stroke-3. Object arrays are pickles,
+  read by `npz_reader.py`, which rebuilds numpy arrays and refuses anything else: no file runs code.
   Reading unpickles one split at a time; writing gathers every drawing's int16 offsets first.
 - bin: Google's binary records, little-endian (see `pack_drawing`); ints 0-255, no times, no word.
 
