@@ -14,8 +14,9 @@ nothing to guess from. A single point is a dot and gets the model's guesses like
 Malformed input (NaN, ragged strokes, wrong shapes) raises ValueError.
 
 A checkpoint is a plain dict (see `make_checkpoint`) read with `torch.load(weights_only=True)`, so
-a file cannot run code when loaded. Anything that is not a readable pennydraw checkpoint raises
-`CheckpointError` naming the file and what is wrong.
+a file cannot run code when loaded, and its network config and every tensor are checked against
+`net_limits` before anything is built, so a small file cannot ask for gigabytes. Anything that is not
+a readable pennydraw checkpoint raises `CheckpointError` naming the file and what is wrong.
 
 Which model plays is one rule, `choose_model`: `--model`, else the store's active model, else the
 bundled one; a model that does not load or cannot guess (`check_usable`) falls back to the bundled
@@ -33,7 +34,7 @@ import numpy as np
 import torch
 
 import assets
-from model import net, strokes
+from model import net, net_limits, strokes
 
 BUNDLED_PATH = assets.path("model.pt")
 FORMAT = "pennydraw-classifier/1"  # written into every checkpoint; a different value is refused
@@ -113,6 +114,10 @@ def read_checkpoint(path) -> dict:
     weights = checkpoint["weights"]
     if not isinstance(weights, dict) or not all(isinstance(v, torch.Tensor) for v in weights.values()):
         raise CheckpointError(f"{path}: weights must be a dict of tensors")
+    try:  # before anything is built or computed: a small file must not ask for gigabytes
+        net_limits.check_weights(config, weights)
+    except ValueError as error:
+        raise CheckpointError(f"{path}: {error}") from None
     if not all(torch.isfinite(v).all() for v in weights.values() if v.is_floating_point()):
         raise CheckpointError(f"{path}: weights hold NaN or infinite values")
     for key in ("metrics", "data", "training"):

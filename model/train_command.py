@@ -127,7 +127,10 @@ def train_model(args) -> int:
 
 def train_on(args, runtime) -> int:
     import torch
-    from model import categories as category_list, classify, datasets, distributed, net, streaming, synth
+    import dataclasses
+
+    from model import categories as category_list, classify, datasets, distributed, net, net_limits
+    from model import streaming, synth
     from model import train_state, training
     from model.evaluate import format_report, summary_line
 
@@ -151,8 +154,13 @@ def train_on(args, runtime) -> int:
     else:
         init_path, model, base_categories = None, None, category_list.load_categories()
     categories = choose_categories(args.categories, base_categories)
+    planned = net.NetConfig(num_classes=len(categories)) if model is None else model.config
+    try:  # never train a network the game would refuse to load
+        net_limits.check_config(dataclasses.replace(planned, num_classes=len(categories)))
+    except ValueError as error:
+        fail(f"the network to train is beyond what pennydraw loads: {error}")
     if model is None:
-        model = net.build(net.NetConfig(num_classes=len(categories)))
+        model = net.build(planned)
     else:
         model = training.adapt_to_categories(model, base_categories, categories)
     print(f"{len(categories)} categories; network {model.config} "
