@@ -135,8 +135,14 @@ def cmd_stats(args) -> int:
 
 
 def cmd_download(args) -> int:
-    settings = download.DownloadSettings(base_url=args.base_url, retries=args.retries,
-                                         progress=not args.quiet)
+    try:
+        settings = download.DownloadSettings(
+            base_url=args.base_url, retries=args.retries, progress=not args.quiet,
+            max_bytes=None if args.max_gb is None else max(1, int(args.max_gb * 1e9)),
+            deadline_s=args.deadline_hours * 3600)
+    except ValueError as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return 2
     try:
         for done in download.download(args.categories, args.out, args.format, settings):
             state = ("already there" if done.skipped else
@@ -263,7 +269,9 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
         "download", help="fetch Google's Quick, Draw! files (the only command using the network)",
         formatter_class=examples, description="Download Google's official files from the public "
         "Quick, Draw! bucket into DIR/<format>/<category>.<ext>. Resumable (a .part file and HTTP "
-        "Range), retried with backoff, size- and MD5-checked; files already there are skipped. "
+        "Range, with If-Range so a file changed on the server restarts), retried with backoff, size- "
+        "and MD5-checked, complete only when its length was announced; bounded by a cap per file, a "
+        "deadline and a minimum rate (a stalled transfer is cut off). Files already there are skipped. "
         "The data is Google's, under CC BY 4.0.",
         epilog="examples:\n"
                "  python -m model download --categories cat dog \"alarm clock\" --out data/quickdraw\n"
@@ -279,6 +287,11 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
                          help=f"the bucket or a mirror with the same layout (default: {download.BASE_URL})")
     command.add_argument("--retries", type=int, default=download.DownloadSettings.retries, metavar="N",
                          help="attempts without progress before giving up (default: %(default)s)")
+    command.add_argument("--max-gb", type=float, metavar="GB",
+                         help="the most one file may be, in GB (default: by format, e.g. 2 for simplified)")
+    command.add_argument("--deadline-hours", type=float, metavar="H",
+                         default=download.DownloadSettings.deadline_s / 3600,
+                         help="stop after this long, keeping what came to resume (default: %(default)g)")
     command.add_argument("--quiet", action="store_true", help="no progress bar")
     command.set_defaults(run=cmd_download)
     return parser
