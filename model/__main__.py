@@ -138,7 +138,7 @@ def cmd_download(args) -> int:
     try:
         settings = download.DownloadSettings(
             base_url=args.base_url, retries=args.retries, progress=not args.quiet,
-            max_bytes=None if args.max_gb is None else max(1, int(args.max_gb * 1e9)),
+            max_bytes=None if args.max_gb is None else max(1, int(args.max_gb * download.GB)),
             deadline_s=args.deadline_hours * 3600)
     except ValueError as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)

@@ -330,7 +330,7 @@ def test_a_reply_that_never_ends_stops_at_the_cap(server, tmp_path, capsys):
 
 def test_each_format_has_a_cap():
     assert set(download.MAX_BYTES) == set(download.FORMATS)
-    assert all(download.MAX_BYTES[fmt] >= 1 << 30 for fmt in download.FORMATS)
+    assert all(download.MAX_BYTES[fmt] >= download.GB for fmt in download.FORMATS)
 
 
 def test_a_drip_is_cut_off_by_the_minimum_rate(server, tmp_path):

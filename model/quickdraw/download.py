@@ -49,8 +49,8 @@ FORMATS = {"simplified": ("full/simplified", ".ndjson"), "raw": ("full/raw", ".n
 # The cap on one file, by format: about four times the largest file Google's counts suggest (the
 # biggest categories hold a few hundred thousand drawings: 784 bytes each as bitmaps, well under 1 KB
 # simplified, a few KB raw with times). An estimate, not a measurement of the bucket: --max-gb raises it.
-MAX_BYTES = {"simplified": 2 << 30, "raw": 16 << 30, "numpy_bitmap": 1 << 30, "binary": 1 << 30,
-             "sketchrnn": 1 << 30}
+GB = 10 ** 9
+MAX_BYTES = {"simplified": 2 * GB, "raw": 16 * GB, "numpy_bitmap": 1 * GB, "binary": 1 * GB, "sketchrnn": 1 * GB}
 _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
 _RETRY_STATUS = {408, 429, 500, 502, 503, 504}
 
