@@ -107,6 +107,8 @@ def cmd_export(args) -> int:
     settings = export.ExportSettings(formats=tuple(args.formats), categories=args.categories or None,
                                      licence=args.licence)
     result = export.export(args.db or [DEFAULT_DB_PATH], args.out, settings)
+    for message in result.skipped:
+        print(f"  skipped category: {message}")
     print(f"{args.out}: wrote {result.drawings} drawings in {len(result.categories)} categories as "
           f"{', '.join(settings.formats)} ({len(result.files) - 1} files) in {result.seconds:.1f} s; "
           f"see {args.out}/DATASHEET.md")
@@ -306,7 +308,7 @@ def main(argv: list[str] | None = None, prog: str = "pennydraw-data") -> int:
     except BrokenPipeError:   # `... | head`: the reader has what it wanted; no traceback, no message
         sys.stdout = None     # nothing more to flush at exit
         return EXIT_OK
-    except (formats.FormatError, ValueError, OSError, sqlite3.Error, StoreError) as error:
+    except (formats.FormatError, ValueError, OSError, sqlite3.Error, StoreError, export.ExportError) as error:
         return _fail(str(error))
 
 

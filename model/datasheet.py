@@ -92,6 +92,10 @@ def datasheet_text(result, version: str, now: datetime | None = None) -> str:
         *category_table(categories),
         "",
     ]
+    if result.skipped:
+        lines += [f"{len(result.skipped)} categor{'y is' if len(result.skipped) == 1 else 'ies are'} not in "
+                  "the files, their names being unusable as file names:", "",
+                  *[f"- {message}" for message in result.skipped], ""]
     if empty:
         lines += [f"{empty} stored drawing(s) without any stroke (rounds where nothing was drawn) are "
                   "not in the files: Quick, Draw! files hold no empty drawings.", ""]

@@ -9,6 +9,10 @@ Only drawings of consented sessions leave the database (players' and imported on
 Google's six fields; a session's erasure code is never read, so it cannot leak into a file. Several
 databases (kiosks) export together: a drawing whose key an earlier database already gave is skipped.
 
+The export is written into a temporary folder beside `DIR` and renamed into place at the end, so a
+full disk or any failure leaves `DIR` as it was (never a partial export without its datasheet); a
+category whose name cannot be a file name ("../x", a very long name) is left out with a message.
+
 Memory stays flat per category: rows are iterated straight from SQLite and written by the streaming
 writers of `model/quickdraw/formats.py`. Simplification (the slow step) runs once per drawing: the
 simplified file is written first and the bitmaps and stroke-3 files are made by reading it back.
@@ -17,6 +21,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -83,6 +89,7 @@ class ExportResult:
     categories: dict[str, CategoryCounts] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
     imported_sources: set[str] = field(default_factory=set)  # file names the imported drawings came from
+    skipped: list[str] = field(default_factory=list)  # why categories were left out (bad file names)
     seconds: float = 0.0
 
     @property
@@ -203,16 +210,34 @@ def stable_split(key_id: str) -> str:
 
 # ---- writing -----------------------------------------------------------------------------------
 
+# Bytes a category may take in a file name: NAME_MAX is 255 on Linux, macOS and Windows, and a file is
+# first written as ".<name>.<suffix>.<pid>.part" (`records.replacing`), about 30 bytes more.
+MAX_STEM_BYTES = 200
+
+
+class ExportError(Exception):
+    """An export that could not be written (a full disk, a folder that cannot be replaced); the
+    message says that the target was left as it was."""
+
+
 def safe_file_stem(word: str) -> str:
     """The category as a file name (Google keeps spaces: "alarm clock.ndjson"); ValueError if it
-    could point elsewhere."""
-    if not word or word.startswith(".") or any(c in word for c in "/\\\0") or word != word.strip():
-        raise ValueError(f"category {word!r} cannot be used as a file name; rename it in the database")
+    could point elsewhere or is too long for a file name."""
+    if not word or word.startswith(".") or any(c in word for c in "/\\\0") or word != word.strip() \
+            or len(word.encode("utf-8")) > MAX_STEM_BYTES:
+        raise ValueError(f"category {word[:60]!r}{'...' if len(word) > 60 else ''} cannot be used as a file "
+                         f"name (no path characters, no leading dot or space, at most {MAX_STEM_BYTES} bytes); "
+                         "rename it in the database")
     return word
 
 
 def export(databases, out, settings: ExportSettings | None = None) -> ExportResult:
-    """Write the consented drawings of `databases` under `out` (see the module docstring)."""
+    """Write the consented drawings of `databases` under `out` (see the module docstring).
+
+    A category whose name cannot be a file name is left out, said in `result.skipped` and in the
+    datasheet. Everything is written into a temporary folder beside `out` and moved into place at the
+    end, so a failure (a full disk) leaves `out` as it was: no export without its datasheet. An
+    earlier export in `out` is replaced whole; a folder of other files is never touched."""
     settings = settings or ExportSettings()
     started, out = time.perf_counter(), Path(out)
     with ConsentedDrawings(databases) as source:
@@ -224,18 +249,60 @@ def export(databases, out, settings: ExportSettings | None = None) -> ExportResu
                              f"{', '.join(map(str, source.paths))}")
         if not words:
             raise ValueError(f"no consented drawings in {', '.join(map(str, source.paths))}")
+        skipped, usable = [], []
         for word in words:
-            safe_file_stem(word)
-        for name in settings.formats:
-            (out / LAYOUT[name][0]).mkdir(parents=True, exist_ok=True)
-        result = ExportResult(out, source.paths, settings)
-        for word in words:
-            result.categories[word] = _export_category(source, word, out, settings, result)
-    result.seconds = time.perf_counter() - started
-    with replacing(out / "DATASHEET.md") as handle:
-        handle.write(datasheet_text(result, _version()).encode("utf-8"))
-    result.files.append(out / "DATASHEET.md")
+            try:
+                usable.append(safe_file_stem(word))
+            except ValueError as error:
+                skipped.append(str(error))
+        if not usable:
+            raise ValueError(skipped[0] if len(skipped) == 1 else
+                             f"no category can be used as a file name ({len(skipped)}): {skipped[0]}")
+        _check_target(out)
+        staging = out.with_name(f".{out.name}.{os.getpid()}.partial")
+        shutil.rmtree(staging, ignore_errors=True)  # what a killed export of this process id left
+        try:
+            result = ExportResult(out, source.paths, settings, skipped=skipped)
+            for name in settings.formats:
+                (staging / LAYOUT[name][0]).mkdir(parents=True, exist_ok=True)
+            for word in usable:
+                result.categories[word] = _export_category(source, word, staging, settings, result)
+            result.seconds = time.perf_counter() - started
+            with replacing(staging / "DATASHEET.md") as handle:
+                handle.write(datasheet_text(result, _version()).encode("utf-8"))
+            _move_into_place(staging, out)
+        except OSError as error:
+            raise ExportError(f"could not write the export {out}: {error.strerror or error}"
+                              f"{f' ({error.filename})' if error.filename else ''}; {out} is left as it was") from error
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    result.files = [out / path.relative_to(staging) for path in result.files] + [out / "DATASHEET.md"]
     return result
+
+
+def _check_target(out: Path) -> None:
+    """ValueError unless `out` is absent, empty, or an earlier export (it has a DATASHEET.md)."""
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"{out} is a file; --out names the folder for the export")
+    if out.is_dir() and any(out.iterdir()) and not (out / "DATASHEET.md").is_file():
+        raise ValueError(f"{out} holds other files and is not an earlier export (no DATASHEET.md); "
+                         "name a new or empty folder")
+
+
+def _move_into_place(staging: Path, out: Path) -> None:
+    """Rename the finished `staging` folder to `out`; an earlier export there goes only once the new
+    one is in place (put back if the move fails)."""
+    previous = out.with_name(f".{out.name}.{os.getpid()}.previous")
+    if out.is_dir():
+        shutil.rmtree(previous, ignore_errors=True)
+        os.rename(out, previous)
+    try:
+        os.rename(staging, out)
+    except OSError:
+        if previous.exists():
+            os.rename(previous, out)
+        raise
+    shutil.rmtree(previous, ignore_errors=True)
 
 
 def _export_category(source: ConsentedDrawings, word: str, out: Path, settings: ExportSettings,

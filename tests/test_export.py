@@ -185,14 +185,85 @@ def test_memory_does_not_grow_with_the_number_of_drawings(tmp_path):
     assert large < 1.3 * small + 100_000, (small, large)  # 5x the drawings, about the same memory
 
 
-def test_unsafe_category_names_write_nothing(tmp_path):
+def test_unsafe_category_names_are_skipped_with_a_message_and_the_rest_exported(tmp_path, capsys):
     db = tmp_path / "a.db"
+    long_name = "a" * 250
     with Store(db) as store:
         session = store.start_session()
-        store.save_drawing(session, "../escape", CAT, True, 1, 1, [])
-    with pytest.raises(ValueError, match="cannot be used as a file name"):
-        export.export([db], tmp_path / "out")
-    assert not (tmp_path / "out").exists() and not (tmp_path / "escape.ndjson").exists()
+        for word in ("../escape", "cat", long_name, " dog"):
+            store.save_drawing(session, word, CAT, True, 1, 1, [])
+    result = export.export([db], tmp_path / "out")
+    assert list(result.categories) == ["cat"] and len(result.skipped) == 3
+    assert all("cannot be used as a file name" in message for message in result.skipped)
+    assert not (tmp_path / "escape.ndjson").exists() and not (tmp_path / "out" / "escape.ndjson").exists()
+    assert sorted(p.name for p in (tmp_path / "out" / "raw").iterdir()) == ["cat.ndjson"]
+    assert "../escape" in (tmp_path / "out" / "DATASHEET.md").read_text()  # the datasheet says what is missing
+    assert main(["export", "--db", str(db), "--out", str(tmp_path / "cli")]) == 0
+    out = capsys.readouterr().out
+    assert out.count("skipped category") == 3 and "'../escape'" in out and "wrote 1 drawings in 1 categories" in out
+    only_bad = tmp_path / "b.db"
+    with Store(only_bad) as store:
+        store.save_drawing(store.start_session(), "../x", CAT, True, 1, 1, [])
+    assert main(["export", "--db", str(only_bad), "--out", str(tmp_path / "none")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "cannot be used as a file name" in err and not (tmp_path / "none").exists()
+
+
+@pytest.mark.parametrize("failure", ["ENOSPC on a file", "an error on the datasheet"])
+def test_a_failed_export_leaves_no_partial_folder_and_the_old_export_intact(sample_dir, tmp_path, monkeypatch,
+                                                                             capsys, failure):
+    import errno
+    db = tmp_path / "a.db"
+    make_store(db, sample_dir)
+    out = tmp_path / "out"
+    main(["export", "--db", str(db), "--out", str(out), "--formats", "simplified"])
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert (out / "DATASHEET.md").exists() and len(before) == 4
+    capsys.readouterr()
+    calls = []
+    if failure.startswith("ENOSPC"):
+        real = export.write_npy
+
+        def full_disk(path, records):
+            calls.append(path)
+            if len(calls) == 2:  # the second category: some files are written already
+                raise OSError(errno.ENOSPC, "No space left on device", str(path))
+            return real(path, records)
+        monkeypatch.setattr(export, "write_npy", full_disk)
+    else:
+        def broken(*args):
+            raise OSError(errno.EIO, "Input/output error")
+        monkeypatch.setattr(export, "datasheet_text", broken)
+    assert main(["export", "--db", str(db), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and str(out) in err and "left as it was" in err, err
+    after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before  # the previous export, untouched
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.db", "out"]  # no temporary folder left
+    fresh = tmp_path / "fresh"
+    calls.clear()
+    assert main(["export", "--db", str(db), "--out", str(fresh)]) == 2
+    assert not fresh.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["a.db", "out"]
+
+
+def test_an_export_replaces_an_earlier_one_but_never_a_folder_of_other_files(sample_dir, tmp_path):
+    db = tmp_path / "a.db"
+    make_store(db, sample_dir)
+    out = tmp_path / "out"
+    export.export([db], out, ExportSettings(formats=("raw", "npz")))
+    export.export([db], out, ExportSettings(formats=("simplified",), categories=("dog",)))
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == \
+        ["DATASHEET.md", "simplified/dog.ndjson"]
+    other = tmp_path / "photos"
+    other.mkdir()
+    (other / "holiday.jpg").write_bytes(b"not an export")
+    with pytest.raises(ValueError, match="not an earlier export"):
+        export.export([db], other)
+    assert [p.name for p in other.iterdir()] == ["holiday.jpg"]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    export.export([db], empty, ExportSettings(formats=("simplified",)))
+    assert (empty / "DATASHEET.md").exists()
 
 
 def test_cli_exports_and_refuses_bad_input_in_one_line(sample_dir, tmp_path, capsys):

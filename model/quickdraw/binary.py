@@ -96,6 +96,7 @@ def read_bin(path, skip_bad: bool = False, report: ReadReport | None = None,
                 # Bytes always decode to ints 0-255; only a stroke without points can be wrong.
                 if all(stroke[0] for stroke in record["drawing"]):
                     report.read += 1
+                    report.where = f"{path}, record {index} at byte {consumed}"
                     yield record
                 else:
                     message = f"{path}, record {index} at byte {consumed}: a stroke without points"

@@ -77,6 +77,8 @@ def _record_from_json(text: str) -> dict:
         record = _DECODER.decode(text)
     except json.JSONDecodeError as error:
         raise ValueError(f"not valid JSON ({error.msg} at column {error.colno})") from None
+    except RecursionError:  # Python's parser recurses per bracket: some thousand levels end it
+        raise ValueError("JSON nested too deeply to be a Quick, Draw! record") from None
     if type(record) is not dict:
         raise ValueError("expected a JSON object")
     if type(record.get("word")) is not str:
@@ -84,12 +86,19 @@ def _record_from_json(text: str) -> dict:
     if "drawing" not in record:
         raise ValueError("no 'drawing' field")
     check_drawing(record["drawing"])
+    timestamp = record.get("timestamp")
+    if timestamp is not None and type(timestamp) is not str:
+        raise ValueError(f"timestamp must be text such as \"2017-03-28 15:28:41.97015 UTC\", "
+                         f"got {_json_kind(timestamp)} {json.dumps(timestamp)[:40]}")
     key_id = record.get("key_id")
     if key_id is not None and type(key_id) is not str:
         record["key_id"] = str(key_id)  # Google writes digit strings; keep one type
     for name in FIELDS:
         record.setdefault(name, None)
     return record
+
+def _json_kind(value) -> str:
+    return {dict: "an object", list: "a list", bool: "a boolean"}.get(type(value), "a number")
 
 def read_ndjson(path, skip_bad: bool = False, report: ReadReport | None = None) -> Iterator[dict]:
     """Records from raw or simplified ndjson, one line at a time; blank lines are ignored."""
@@ -105,6 +114,7 @@ def read_ndjson(path, skip_bad: bool = False, report: ReadReport | None = None) 
                 report.bad(f"{path}, line {number}: {error}", skip_bad)
                 continue
             report.read += 1
+            report.where = f"{path}, line {number}"
             yield record
 
 _ENCODER = json.JSONEncoder(allow_nan=False, separators=(",", ":"), ensure_ascii=False)
@@ -160,7 +170,10 @@ def import_file(store, path, skip_bad: bool = False) -> Transfer:
         raise FormatError(f"{path}: a .npy file holds 28x28 bitmaps, not strokes, and the store keeps "
                           "strokes (train on .npy files directly instead)")
     report, started = ReadReport(), time.perf_counter()
-    written = store.insert_imported(read_drawings(path, skip_bad, report), source=Path(path).name)
+    # A record the store refuses (a time or a number it cannot keep) is named by file and line like
+    # the reader's own refusals, and skipped the same way with `skip_bad`.
+    written = store.insert_imported(read_drawings(path, skip_bad, report), source=Path(path).name,
+                                    on_bad=lambda error: report.refused(error, skip_bad))
     return Transfer(str(path), report.read, written, report.skipped, report.errors, time.perf_counter() - started)
 
 def convert_file(source, target, skip_bad: bool = False, simplify: bool = False) -> Transfer:

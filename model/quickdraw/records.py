@@ -36,6 +36,16 @@ class ReadReport:
     skipped: int = 0     # bad records dropped (only with skip_bad=True)
     errors: list[str] = field(default_factory=list)  # the first few skip messages, to show the user
     max_errors: int = 5  # how many messages to keep
+    where: str = ""      # where the last record yielded came from ("cat.ndjson, line 7"), set by readers
+
+    def location(self) -> str:
+        """Where the record being handled now came from: what the reader said, else its number."""
+        return self.where or f"{self.path}, record {self.read}"
+
+    def refused(self, error: Exception, skip_bad: bool) -> None:
+        """A record read well but refused later (by the store): `bad`, with the record's location."""
+        self.read -= 1  # it was counted as read; it is a skipped one
+        self.bad(f"{self.location()}: {error}", skip_bad)
 
     def _skip(self, message: str) -> None:
         self.skipped += 1

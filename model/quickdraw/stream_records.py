@@ -97,7 +97,10 @@ def decode(kind: str, payload, category: str):
         return payload
     if kind == "bin":
         return formats.unpack_drawing(payload, 0, category)[0]["drawing"]
-    record = json.loads(payload)
+    try:
+        record = json.loads(payload)
+    except RecursionError:  # a line of some thousand nested brackets: not a record either
+        raise ValueError("JSON nested too deeply to be a Quick, Draw! record") from None
     if type(record) is not dict or "drawing" not in record:
         raise ValueError("not a Quick, Draw! record")
     formats.check_drawing(record["drawing"])

@@ -353,10 +353,12 @@ class Store(ModelsTable):
 
     # ---- importing and erasing -----------------------------------------------------------------
 
-    def insert_imported(self, records: Iterable[dict], source: str | Path) -> int:
+    def insert_imported(self, records: Iterable[dict], source: str | Path,
+                        on_bad: Callable[[ValueError], None] | None = None) -> int:
         """Insert Google-style records (``word``, ``drawing``, optional ``key_id``, ``countrycode``,
         ``timestamp``, ``recognized``) as one consented session; all or nothing. Records whose key is
-        already stored are skipped. Returns how many drawings were new."""
+        already stored are skipped. Returns how many drawings were new. A record the store cannot
+        keep raises ValueError, or, with ``on_bad``, is handed to it (which may raise) and left out."""
         name = source.name if isinstance(source, Path) else str(source)
         if not name:
             raise ValueError("source must name the imported file")
@@ -367,7 +369,13 @@ class Store(ModelsTable):
                    "duration_ms, created_at, countrycode) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
             batch, now = [], utc_iso()
             for number, record in enumerate(records, 1):
-                batch.append(imported_row(record, number, session_id, now))
+                try:
+                    batch.append(imported_row(record, number, session_id, now))
+                except ValueError as error:
+                    if on_bad is None:
+                        raise
+                    on_bad(error)
+                    continue
                 if len(batch) >= IMPORT_BATCH:
                     added += conn.executemany(sql, batch).rowcount
                     batch.clear()
