@@ -23,7 +23,7 @@ _FILES = {
     "npy": "`numpy_bitmap/<category>.npy`: uint8 array (N, 784), 28x28 bitmaps of the simplified "
            "drawings rendered with Google's recipe, 0 background, 255 ink, in the order of the ndjson",
     "npz": "`sketchrnn/<category>.npz`: sketch-rnn stroke-3 int16 arrays `train`/`valid`/`test` (18:1:1, "
-           "chosen from the drawing key so a drawing keeps its split in later exports); load with "
+           "chosen from the `key_id` so a drawing keeps its split in later exports); load with "
            "`np.load(path, encoding='latin1', allow_pickle=True)`",
 }
 
@@ -83,8 +83,9 @@ def datasheet_text(result, version: str, now: datetime | None = None) -> str:
         "Fields of the ndjson files are Google's: `word` (the category the player was asked to draw), "
         "`countrycode` (null for players' drawings: pennydraw never records a location; imported "
         "drawings keep Google's), `timestamp` (when the drawing was saved, UTC), `recognized` (whether "
-        "the machine guessed the word in time), `key_id` (the drawing's stable key: 32 hex characters "
-        "for players' drawings, Google's id for imported ones, so exports and merges never duplicate "
+        "the machine guessed the word in time), `key_id` (a 64-bit unsigned number written as digits, as in "
+        "Google's files: Google's own for imported drawings, derived from pennydraw's stable drawing key for "
+        "players', so every export gives a drawing the same one and exports and merges never duplicate "
         "a drawing) and `drawing`.",
         "",
         "## Contents",

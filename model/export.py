@@ -36,7 +36,7 @@ from model import strokes
 from model.datasheet import datasheet_text
 from model.quickdraw.arrays import NPZ_SPLITS, write_npy, write_npz
 from model.quickdraw.formats import read_ndjson
-from model.quickdraw.records import replacing, write_records
+from model.quickdraw.records import google_key_id, replacing, write_records
 from model.store import Store
 
 # --formats name -> (folder named as in Google's bucket, file extension)
@@ -170,9 +170,12 @@ def _distinct_existing(paths) -> list[Path]:
 # ---- records: rows to Google's field names -----------------------------------------------------
 
 def google_timestamp(created_at: str) -> str:
-    """The store's "2017-03-21T16:12:14.289+00:00" as Quick, Draw!'s "2017-03-21 16:12:14.289 UTC"."""
+    """The store's "2017-03-28T15:28:41.970+00:00" as Google writes it: "2017-03-28 15:28:41.97 UTC"
+    (the fraction of a second without trailing zeros, none at all on a whole second, as in
+    "2017-03-28 15:28:41.97015 UTC" of Google's files; the store keeps milliseconds)."""
     moment = datetime.fromisoformat(created_at).astimezone(timezone.utc)
-    return moment.strftime("%Y-%m-%d %H:%M:%S.") + f"{moment.microsecond // 1000:03d} UTC"
+    fraction = f"{moment.microsecond:06d}".rstrip("0")
+    return moment.strftime("%Y-%m-%d %H:%M:%S") + (f".{fraction}" if fraction else "") + " UTC"
 
 
 def is_simplified(drawing: list) -> bool:
@@ -185,10 +188,12 @@ def is_simplified(drawing: list) -> bool:
 
 def _line(row: dict, drawing_json: str) -> bytes:
     """One ndjson line with Google's six fields, in the order of Google's files; the drawing's JSON
-    text is spliced in as it is (the store keeps it compact already)."""
+    text is spliced in as it is (the store keeps it compact already). The key_id is computed from
+    the key as the store's `key_id` column is (`schema.m004_key_ids`), so a database read without
+    being upgraded exports the very same ids."""
     head = _ENCODER.encode({"word": row["word"], "countrycode": row["countrycode"],
                             "timestamp": google_timestamp(row["created_at"]),
-                            "recognized": bool(row["recognized"]), "key_id": row["key"]})
+                            "recognized": bool(row["recognized"]), "key_id": google_key_id(row["key"])})
     return f'{head[:-1]},"drawing":{drawing_json}}}\n'.encode("utf-8")
 
 

@@ -28,7 +28,8 @@ def test_file_store_creates_parent_and_sets_pragmas(tmp_path, file_store):
     assert pragma("foreign_keys") == 1
     assert pragma("synchronous") == 1  # NORMAL
     assert {"sessions", "drawings", "guesses", "models", "erasures"} <= set(file_store.db.table_names())
-    assert [m.name for m in MIGRATIONS.applied(file_store.db)] == ["m001_drawings", "m002_models", "m003_erasures"]
+    assert [m.name for m in MIGRATIONS.applied(file_store.db)] == ["m001_drawings", "m002_models", "m003_erasures",
+                                                                "m004_key_ids"]
     indexed = {tuple(index.columns) for index in file_store.db["drawings"].indexes}
     assert {("key",), ("word", "id"), ("session_id",), ("created_at",)} <= indexed
     cascades = {fk.other_table: fk.on_delete for fk in file_store.db["drawings"].foreign_keys}
@@ -41,7 +42,7 @@ def test_reopening_keeps_data_and_runs_no_migration_twice(tmp_path):
         drawing_id = save(store, store.start_session())
     with Store(path) as store:
         assert [d["id"] for d in store.drawings()] == [drawing_id]
-        assert store.db["_sqlite_migrations"].count == 3
+        assert store.db["_sqlite_migrations"].count == 4
 
 
 def test_migration_upgrades_a_database_made_by_the_first_migration(tmp_path):
@@ -55,7 +56,8 @@ def test_migration_upgrades_a_database_made_by_the_first_migration(tmp_path):
     assert "models" not in old.table_names()
     old.close()
     with Store(path) as store:
-        assert [m.name for m in MIGRATIONS.applied(store.db)] == ["m001_drawings", "m002_models", "m003_erasures"]
+        assert [m.name for m in MIGRATIONS.applied(store.db)] == ["m001_drawings", "m002_models", "m003_erasures",
+                                                                "m004_key_ids"]
         assert [d["drawing"] for d in store.drawings()] == [[[[1, 2], [3, 4]]]]
         store.record_model("v1", "m.pt", 10, {"accuracy": 0.5})
         assert store.active_model()["version"] == "v1"

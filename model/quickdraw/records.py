@@ -7,6 +7,7 @@ temporary file renamed into place only once complete.
 """
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 from contextlib import contextmanager
@@ -24,6 +25,7 @@ FIELDS = ("word", "countrycode", "timestamp", "recognized", "key_id", "drawing")
 # Prefixes of Google's bucket file names, dropped when the category comes from a file name.
 GOOGLE_PREFIXES = ("full_simplified_", "full_raw_", "full_binary_", "full_numpy_bitmap_", "sketchrnn_")
 _NUMBERS = frozenset((int, float))
+KEY_ID_LIMIT = 2**64  # Google's key_id is an unsigned 64-bit integer (the .bin field is a uint64)
 
 class FormatError(ValueError):
     """A file that is not what its name says; the message names the file and where."""
@@ -58,6 +60,24 @@ class ReadReport:
         if not skip_bad:
             raise FormatError(message) from None
         self._skip(message)
+
+def google_key_id(key) -> str:
+    """A drawing's Google-style `key_id`, a string of digits of an unsigned 64-bit integer, from its
+    stable key: a key that is one already (Google's own, kept by an import) is itself; any other key
+    (pennydraw's 32 hex characters, an import's "sha256:..." content key) gives the first 8 bytes
+    of its SHA-256 (never 0, which `.bin` reads as "no key").
+
+    A function of the key and nothing else, so every copy of a database (kiosks, merged stores,
+    the migration of an old file) gives a drawing the same key_id. A new drawing's key is a random
+    uuid4, so its key_id is a uniformly random 64-bit number; 64 bits make a clash between two
+    drawings unlikely until billions of them (the birthday bound, 2**32), and a clash changes no
+    stored row: merges and erasures match drawings by their key."""
+    text = str(key)
+    if 0 < len(text) <= 20 and text.isascii() and text.isdecimal() and text[0] != "0" \
+            and int(text) < KEY_ID_LIMIT:
+        return text
+    digest = hashlib.sha256(f"pennydraw-key-id:{text}".encode("utf-8", "surrogatepass")).digest()
+    return str(int.from_bytes(digest[:8], "big") or 1)
 
 def category_from_path(path) -> str:
     """`.../full_binary_alarm clock.bin` -> "alarm clock": Google names files after the category."""

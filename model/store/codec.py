@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 import numpy as np
 
 from model import strokes
+from model.quickdraw.records import google_key_id
 
 # Letters and digits that cannot be mistaken for one another when read aloud or typed
 # (no 0/O, 1/I/L). Seven of them give 31**7 = 2.7e10 codes, shown as "K7F-3QXM".
@@ -171,4 +172,4 @@ def imported_row(record: dict, number: int, session_id: int, now: str) -> tuple:
     # Records without a key_id get one from their content, so importing the file again adds nothing.
     key = str(key) if key else "sha256:" + hashlib.sha256(f"{word}\n{text}".encode()).hexdigest()[:32]
     return (key, session_id, word, text, int(bool(record.get("recognized", False))), duration,
-            created, record.get("countrycode"))
+            created, record.get("countrycode"), google_key_id(key))

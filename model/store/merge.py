@@ -25,10 +25,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from model.store.schema import code_tombstone
+from model.store.schema import code_tombstone, google_key_id
 from model.store.store import Store, StoreError
 
-_DRAWING_COLUMNS = "key, session_id, word, drawing, recognized, guessed_at_ms, duration_ms, created_at, countrycode"
+_DRAWING_COLUMNS = ("key, session_id, word, drawing, recognized, guessed_at_ms, duration_ms, created_at, "
+                    "countrycode, key_id")
 _MODEL_COLUMNS = "version, path, trained_at, examples, player_examples, metrics, active, activated_at"
 
 
@@ -81,6 +82,7 @@ def merge_one(out: Store, source: Path, activate_first: bool = True) -> MergeCou
     if conn.in_transaction:
         raise StoreError(f"{out.path} is in the middle of a transaction; cannot merge into it now")
     conn.create_function("code_tombstone", 1, code_tombstone, deterministic=True)
+    conn.create_function("pennydraw_key_id", 1, google_key_id, deterministic=True)
     conn.execute("ATTACH DATABASE ? AS src", (str(source),))
     try:
         with out.transaction(f"merge {source}", preposition="into"):
@@ -120,11 +122,12 @@ def _copy(conn: sqlite3.Connection, counts: MergeCounts, activate_first: bool) -
         "WHERE consent = 1 AND code_tombstone(code) NOT IN (SELECT key FROM main.erasures) "
         "ORDER BY id ON CONFLICT(code) DO NOTHING")
 
-    # Drawings, matched by key, attached to OUT's session of the same code, unless erased.
+    # Drawings, matched by key, attached to OUT's session of the same code, unless erased. Their key_id
+    # is computed from the key as the migration does (`schema.m004_key_ids`), whatever the input holds.
     counts.drawings = conn.execute(
         f"INSERT INTO main.drawings ({_DRAWING_COLUMNS}) "
         "SELECT d.key, m.id, d.word, d.drawing, d.recognized, d.guessed_at_ms, d.duration_ms, "
-        "d.created_at, d.countrycode FROM src.drawings d JOIN src.sessions s ON s.id = d.session_id "
+        "d.created_at, d.countrycode, pennydraw_key_id(d.key) FROM src.drawings d JOIN src.sessions s ON s.id = d.session_id "
         "JOIN main.sessions m ON m.code = s.code WHERE s.consent = 1 "
         "AND d.key NOT IN (SELECT key FROM main.erasures) ORDER BY d.id "
         "ON CONFLICT(key) DO NOTHING").rowcount

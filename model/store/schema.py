@@ -9,6 +9,8 @@ never edit one that has shipped.
 - `m002_models`: every trained model, its metrics and which one is active.
 - `m003_erasures`: what players erased, kept as tombstones so an erasure travels with `merge`: the
   keys of erased drawings and a one-way hash of each erased code (never the code itself).
+- `m004_key_ids`: every drawing's Google-style `key_id` (digits of a 64-bit unsigned integer, what
+  Google's readers expect), derived from its key (`records.google_key_id`).
 """
 from __future__ import annotations
 
@@ -17,6 +19,8 @@ import hashlib
 from sqlite_utils import Database
 from sqlite_utils.db import ForeignKey
 from sqlite_utils.migrations import Migrations
+
+from model.quickdraw.records import google_key_id
 
 MIGRATIONS = Migrations("pennydraw")
 
@@ -70,7 +74,18 @@ def m003_erasures(db: Database) -> None:
     db["erasures"].create({"key": str, "erased_at": str}, pk="key", not_null={"erased_at"})
 
 
-KNOWN = [m001_drawings.__name__, m002_models.__name__, m003_erasures.__name__]
+@MIGRATIONS()
+def m004_key_ids(db: Database) -> None:
+    # Derived from the key, not drawn at random: the same drawing in two copies of a database (two
+    # kiosks merged, a backup, an export made before the upgrade and one after) gets the same
+    # key_id however each copy was upgraded, and merges and erasures, which match by `key`, are
+    # untouched. New drawings get theirs the same way when they are written (`store.py`, `merge.py`).
+    db["drawings"].add_column("key_id", str)
+    db.conn.create_function("pennydraw_key_id", 1, google_key_id, deterministic=True)
+    db.execute("UPDATE drawings SET key_id = pennydraw_key_id(key)")
+
+
+KNOWN = [m001_drawings.__name__, m002_models.__name__, m003_erasures.__name__, m004_key_ids.__name__]
 
 
 def code_tombstone(code: str | None) -> str | None:

@@ -30,7 +30,7 @@ from sqlite_utils import Database
 from model import strokes
 from model.locations import DEFAULT_DB_PATH
 from model.store.codec import (
-    encode_drawing, encode_guesses, imported_row, milliseconds, new_code,
+    encode_drawing, encode_guesses, google_key_id, imported_row, milliseconds, new_code,
     normalize_code, utc_iso,
 )
 from model.store.models_table import ModelsTable
@@ -249,9 +249,9 @@ class Store(ModelsTable):
             if row is not None:
                 drawing_id = conn.execute(
                     "INSERT INTO drawings (key, session_id, word, drawing, recognized, guessed_at_ms, "
-                    "duration_ms, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    "duration_ms, created_at, key_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (key, row[0], word, text, int(bool(recognized)), guessed_at_ms,
-                     duration_ms, utc_iso())).lastrowid
+                     duration_ms, utc_iso(), google_key_id(key))).lastrowid
                 conn.executemany("INSERT INTO guesses (drawing_id, t_ms, guesses) VALUES (?, ?, ?)",
                                  [(drawing_id, t_ms, top) for t_ms, top in guess_rows])
         if existing:
@@ -366,7 +366,7 @@ class Store(ModelsTable):
         with self.transaction(f"import {name}") as conn:
             session_id, _ = self._insert_session(conn, None, True, None, f"import:{name}")
             sql = ("INSERT OR IGNORE INTO drawings (key, session_id, word, drawing, recognized, "
-                   "duration_ms, created_at, countrycode) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+                   "duration_ms, created_at, countrycode, key_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
             batch, now = [], utc_iso()
             for number, record in enumerate(records, 1):
                 try:
