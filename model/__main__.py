@@ -5,7 +5,7 @@ the work is in formats.py, store.py, export.py, merge.py, stats.py and download.
     python -m model convert IN OUT [--skip-bad] [--simplify]
     python -m model forget CODE [--db PATH]
     python -m model purge --keep-days DAYS [--db PATH]
-    python -m model export --db A.db [--db B.db ...] --out DIR [--formats raw,simplified,npy,npz]
+    python -m model export --db A.db [--db B.db ...] --out DIR [--formats raw,simplified,npy,npz,bin]
     python -m model merge OUT.db IN.db [IN.db ...]
     python -m model stats (--db PATH | --dir DIR) [--plot OUT.png]
     python -m model download --categories cat dog|all --out DIR [--format simplified]
@@ -218,13 +218,17 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
         formatter_class=examples, description="Write the drawings of consented sessions (players' and "
         "imported) as Quick, Draw!-compatible files, one per category and format, in Google's folder "
         "layout: DIR/raw/<category>.ndjson (with times), DIR/simplified/<category>.ndjson, "
-        "DIR/numpy_bitmap/<category>.npy, DIR/sketchrnn/<category>.npz, and DIR/DATASHEET.md (counts, "
-        "dates, recognised rate, collection, consent, licence). Google's fields; countrycode is null "
-        "for players' drawings; erasure codes never leave the database. Several --db export together "
-        "without duplicates.",
+        "DIR/numpy_bitmap/<category>.npy, DIR/sketchrnn/<category>.npz, DIR/binary/<category>.bin, and "
+        "DIR/DATASHEET.md (counts, dates, recognised rate, collection, consent, licence). Google's fields: "
+        "key_id a 64-bit number as digits, countrycode empty for players' drawings unless the installation "
+        "sets its country; erasure codes never leave the database. Several --db export together without "
+        "duplicates. Written into a temporary folder moved into place at the end: a failure leaves DIR as "
+        "it was; an earlier export in DIR is replaced; a category whose name cannot be a file name is "
+        "skipped with a message.",
         epilog="examples:\n"
                "  python -m model export --db data/pennydraw.db --out export/\n"
                "  python -m model export --db kiosk1.db --db kiosk2.db --out export/ --formats simplified,npy\n"
+               "  python -m model export --db data/pennydraw.db --out export/ --formats simplified,bin\n"
                "  python -m model export --out export/ --categories cat \"alarm clock\" --licence \"CC0 1.0\"")
     command.add_argument("--db", metavar="PATH", action="append",
                          help=f"a store to export; repeat for several (default: {DEFAULT_DB_PATH})")

@@ -25,6 +25,9 @@ _FILES = {
     "npz": "`sketchrnn/<category>.npz`: sketch-rnn stroke-3 int16 arrays `train`/`valid`/`test` (18:1:1, "
            "chosen from the `key_id` so a drawing keeps its split in later exports); load with "
            "`np.load(path, encoding='latin1', allow_pickle=True)`",
+    "bin": "`binary/<category>.bin`: Google's binary records of the simplified drawings, little-endian: "
+           "key_id uint64, countrycode 2 bytes (zeros when empty), recognized 1 byte, timestamp uint32 "
+           "(epoch seconds), n_strokes uint16, then per stroke n_points uint16, x uint8[n], y uint8[n]",
 }
 
 
@@ -81,7 +84,8 @@ def datasheet_text(result, version: str, now: datetime | None = None) -> str:
         *[f"- {_FILES[name]}" for name in result.settings.formats],
         "",
         "Fields of the ndjson files are Google's: `word` (the category the player was asked to draw), "
-        "`countrycode` (null for players' drawings: pennydraw never records a location; imported "
+        "`countrycode` (empty for players' drawings unless the installation labels all its drawings with "
+        "its own country, the `country` setting; a player is never asked where they come from; imported "
         "drawings keep Google's), `timestamp` (when the drawing was saved, UTC), `recognized` (whether "
         "the machine guessed the word in time), `key_id` (a 64-bit unsigned number written as digits, as in "
         "Google's files: Google's own for imported drawings, derived from pennydraw's stable drawing key for "

@@ -2,8 +2,8 @@
 
 `python -m model export --db A.db --out DIR` writes, in the folder layout of Google's bucket,
 `DIR/raw/<category>.ndjson` (strokes with their times), `DIR/simplified/<category>.ndjson`,
-`DIR/numpy_bitmap/<category>.npy` (28x28 bitmaps) and `DIR/sketchrnn/<category>.npz` (stroke-3), and
-`DIR/DATASHEET.md` saying what the files hold, how the drawings were collected and under which licence.
+`DIR/numpy_bitmap/<category>.npy` (28x28 bitmaps), `DIR/sketchrnn/<category>.npz` (stroke-3),
+`DIR/binary/<category>.bin` (Google's binary records of the simplified drawings), and `DIR/DATASHEET.md` saying what the files hold, how the drawings were collected and under which licence.
 
 Only drawings of consented sessions leave the database (players' and imported ones alike), with
 Google's six fields; a session's erasure code is never read, so it cannot leak into a file. Several
@@ -15,7 +15,7 @@ category whose name cannot be a file name ("../x", a very long name) is left out
 
 Memory stays flat per category: rows are iterated straight from SQLite and written by the streaming
 writers of `model/quickdraw/formats.py`. Simplification (the slow step) runs once per drawing: the
-simplified file is written first and the bitmaps and stroke-3 files are made by reading it back.
+simplified file is written first and the bitmaps, stroke-3 and binary files are made by reading it back.
 """
 from __future__ import annotations
 
@@ -35,13 +35,14 @@ from pathlib import Path
 from model import strokes
 from model.datasheet import datasheet_text
 from model.quickdraw.arrays import NPZ_SPLITS, write_npy, write_npz
+from model.quickdraw.binary import write_bin
 from model.quickdraw.formats import read_ndjson
 from model.quickdraw.records import google_key_id, replacing, write_records
 from model.store import Store
 
 # --formats name -> (folder named as in Google's bucket, file extension)
 LAYOUT = {"raw": ("raw", ".ndjson"), "simplified": ("simplified", ".ndjson"),
-          "npy": ("numpy_bitmap", ".npy"), "npz": ("sketchrnn", ".npz")}
+          "npy": ("numpy_bitmap", ".npy"), "npz": ("sketchrnn", ".npz"), "bin": ("binary", ".bin")}
 DEFAULT_LICENCE = "CC BY 4.0"
 _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
@@ -191,7 +192,7 @@ def _line(row: dict, drawing_json: str) -> bytes:
     text is spliced in as it is (the store keeps it compact already). The key_id is computed from
     the key as the store's `key_id` column is (`schema.m004_key_ids`), so a database read without
     being upgraded exports the very same ids."""
-    head = _ENCODER.encode({"word": row["word"], "countrycode": row["countrycode"],
+    head = _ENCODER.encode({"word": row["word"], "countrycode": row["countrycode"] or "",
                             "timestamp": google_timestamp(row["created_at"]),
                             "recognized": bool(row["recognized"]), "key_id": google_key_id(row["key"])})
     return f'{head[:-1]},"drawing":{drawing_json}}}\n'.encode("utf-8")
@@ -329,9 +330,9 @@ def _export_category(source: ConsentedDrawings, word: str, out: Path, settings: 
     if "raw" in settings.formats:
         write_records(paths["raw"], rows(count=True), _raw_line)
         result.files.append(paths["raw"])
-    needs_bitmaps = {"npy", "npz"} & set(settings.formats)
+    made_from_simplified = {"npy", "npz", "bin"} & set(settings.formats)
     keep_simplified = "simplified" in settings.formats
-    if not keep_simplified and not needs_bitmaps:
+    if not keep_simplified and not made_from_simplified:
         return counts
     # Without --formats simplified the simplified file is only a stepping stone, removed at the end.
     simplified = paths["simplified"] if keep_simplified else out / f".{word}.simplified.ndjson"
@@ -346,6 +347,9 @@ def _export_category(source: ConsentedDrawings, word: str, out: Path, settings: 
             write_npz(paths["npz"], (record | {"split": stable_split(record["key_id"])}
                                      for record in read_ndjson(simplified)))
             result.files.append(paths["npz"])
+        if "bin" in settings.formats:
+            write_bin(paths["bin"], read_ndjson(simplified))
+            result.files.append(paths["bin"])
     finally:
         if not keep_simplified:
             simplified.unlink(missing_ok=True)

@@ -10,7 +10,8 @@ import struct
 from datetime import datetime, timezone
 from typing import Iterable, Iterator
 
-from model.quickdraw.records import FormatError, ReadReport, category_from_path, strokes_of, write_records
+from model.quickdraw.records import (FormatError, ReadReport, category_from_path, google_key_id, strokes_of,
+                                     write_records)
 
 # key_id uint64, countrycode 2 bytes, recognized int8, timestamp uint32 (epoch s), n_strokes uint16.
 _BIN_HEAD = struct.Struct("<Q2sbIH")
@@ -19,10 +20,12 @@ _BIN_COUNT = struct.Struct("<H")
 def pack_drawing(record: dict) -> bytes:
     """One `.bin` record: key_id uint64, countrycode 2 ASCII bytes, recognized int8, timestamp uint32
     (epoch seconds), n_strokes uint16, then per stroke n_points uint16, n x bytes, n y bytes.
-    A missing key_id or timestamp is written as 0, which reads back as None. Times are dropped."""
+    A missing key_id or timestamp is written as 0, which reads back as None. Times are dropped.
+    A key_id that is not a 64-bit unsigned number (an older pennydraw export's 32 hex characters) is
+    written as `google_key_id` of it: the key_id the store gives that drawing since its upgrade."""
     key_id = record.get("key_id")
     try:
-        key = int(key_id) if key_id is not None else 0
+        key = int(google_key_id(key_id)) if key_id not in (None, "") else 0
         country = (record.get("countrycode") or "").encode("ascii")
         seconds = timestamp_to_epoch(record.get("timestamp")) or 0
         if not (0 <= key < 2**64 and len(country) <= 2 and 0 <= seconds < 2**32):
