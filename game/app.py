@@ -250,7 +250,8 @@ class App:
             return None
         from model.store import StoreError
         try:
-            return self.store.new_session(locale=self.translations.lang, consent=consent)
+            return self.store.new_session(locale=self.translations.lang, consent=consent,
+                                          country=self.settings.country)
         except StoreError as error:
             log.error("cannot store this game (%s): it is played without storing anything", error)
             return self.store.new_session(locale=self.translations.lang, consent=False)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from model import locations
+from model.quickdraw.records import countrycode_problem
 from model.translations import LANGUAGES  # noqa: F401  (the game speaks the languages with a file)
 
 # The smallest window in which every text of every language fits (the tests check this size).
@@ -72,6 +73,10 @@ class Settings:
     # The operator's PIN (6 to 12 digits, see `pin_problem`) asked after the exit chord or corner long
     # press; None: the kiosk has no operator exit (stop it with `systemctl stop pennydraw-kiosk`).
     pin: str | None = None
+    # The country every drawing of this installation is labelled with (Google's countrycode, two
+    # upper-case letters such as "BE"), stated on the consent screen; None: no country, as a home
+    # install. It is the place of the installation, never asked of a player.
+    country: str | None = None
     # Retrain on site after every this many new consented drawings (about 50 games); 0: never.
     retrain_every: int = 300
     # The kiosk's rotating log file; None means logs/pennydraw-kiosk.log beside the database.
@@ -113,6 +118,8 @@ class Settings:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
         if pin_problem(self.pin):
             raise ValueError(pin_problem(self.pin))   # never echoes the PIN itself
+        if countrycode_problem(self.country):
+            raise ValueError(countrycode_problem(self.country))
         if not _is_whole(self.retrain_every, 0):
             raise ValueError(f"retrain_every must be a whole number >= 0, got {self.retrain_every!r}")
 
@@ -239,7 +246,7 @@ def pin_problem(pin: str | None) -> str | None:
 
 
 KIOSK_CONFIG_KEYS = {"pin": str, "idle_seconds": (int, float), "payslip_idle_seconds": (int, float),
-                     "retrain_every": int, "log": str}
+                     "retrain_every": int, "log": str, "country": str}
 
 
 def read_kiosk_config(path: Path) -> dict:
@@ -258,9 +265,9 @@ def read_kiosk_config(path: Path) -> dict:
         if isinstance(value, bool) or not isinstance(value, KIOSK_CONFIG_KEYS[key]):
             hint = ' (quote it: pin = "<6 to 12 digits>")' if key == "pin" else ""
             raise argparse.ArgumentTypeError(f"kiosk config {path}: {key} has the wrong type{hint}")
-    problem = pin_problem(data.get("pin"))
-    if problem:   # said here too, to name the file to edit
-        raise argparse.ArgumentTypeError(f"kiosk config {path}: {problem}")
+    for problem in (pin_problem(data.get("pin")), countrycode_problem(data.get("country"))):
+        if problem:   # said here too, to name the file to edit
+            raise argparse.ArgumentTypeError(f"kiosk config {path}: {problem}")
     return data
 
 
@@ -271,7 +278,7 @@ def add_kiosk_arguments(parser: argparse.ArgumentParser) -> None:
                        help="exhibition mode: full screen, attract loop, idle reset, operator exit only")
     group.add_argument("--config", type=Path, metavar="PATH",
                        help="kiosk config file (TOML: pin, idle_seconds, payslip_idle_seconds, retrain_every, "
-                            "log); "
+                            "log, country); "
                             "the command line wins over it")
     group.add_argument("--idle-seconds", type=_seconds, metavar="S",
                        help=f"abandon a kiosk game after S seconds without input (default {defaults.idle_seconds:g})")
@@ -282,6 +289,9 @@ def add_kiosk_arguments(parser: argparse.ArgumentParser) -> None:
                        help="operator PIN for the exit (prefer the config file: a command line is visible to ps)")
     group.add_argument("--retrain-every", type=_whole_number, metavar="N",
                        help=f"retrain on site after every N new drawings, 0 never (default {defaults.retrain_every})")
+    group.add_argument("--country", metavar="CC",
+                       help="label every drawing of this installation with this country (two upper-case "
+                            "letters, e.g. BE), stated on the consent screen (default: none)")
     group.add_argument("--log", type=Path, metavar="PATH",
                        help="kiosk log file, rotated (default logs/pennydraw-kiosk.log beside the database)")
     group.add_argument("--autoplay", help=argparse.SUPPRESS)  # scripted visitors for the crash tests

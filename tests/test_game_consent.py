@@ -93,10 +93,10 @@ def test_a_store_that_cannot_be_read_lets_a_donating_player_play_without_storing
         app = make_app(store=store, rounds=1, seconds=0.5)
         real_new = store.new_session
 
-        def damaged(locale="en", consent=True, kiosk=None):
+        def damaged(locale="en", consent=True, kiosk=None, country=None):
             if consent:   # what Store raises when SQLite cannot read (a full disk is the writer's: it waits)
                 raise StoreError(f"could not read {db}: database disk image is malformed")
-            return real_new(locale=locale, consent=consent, kiosk=kiosk)
+            return real_new(locale=locale, consent=consent, kiosk=kiosk, country=country)
 
         monkeypatch.setattr(store, "new_session", damaged)
         try:

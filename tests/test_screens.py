@@ -103,6 +103,12 @@ def tour(app, store):
             return ConsentScene(app)
         yield f"consent-{days or 'forever'}", scene(consent)
     app.settings.keep_days = 365
+
+    def consent_with_country():
+        app.settings.country = "BE"
+        return ConsentScene(app)
+    yield "consent-country", scene(consent_with_country)
+    app.settings.country = None  # (the tour is walked lazily: after that screen was drawn)
     for consent in (True, False):
         tag = "donated" if consent else "declined"
 

@@ -9,7 +9,8 @@ Both buttons have the same size, colour and weight, and neither is the default f
 is as easy as agreeing, and the game that follows is the same. The answer goes to `App.begin_game`,
 which starts the store session with or without consent (without it, nothing is ever written).
 The retention line follows the `--keep-days` setting, so the screen never promises what the
-installation does not do.
+installation does not do; so does "what is kept": an installation that labels its drawings with its
+country (the `country` setting, e.g. "BE") says so there, instead of "no country".
 """
 from __future__ import annotations
 
@@ -45,12 +46,14 @@ class ConsentScene(Scene):
             self.app.begin_game(consent)
 
     def row_texts(self) -> list[tuple[str, str]]:
-        """The agreement as (heading, text) rows, in the current language and retention setting."""
-        days = self.app.settings.keep_days
+        """The agreement as (heading, text) rows, in the current language, retention and country settings."""
+        days, country = self.app.settings.keep_days, self.app.settings.country
         kept = (self.t("kept_until_erased") if days is None
                 else self.t("kept_for_days", days=self.app.translations.number(days)))
-        return [(self.t(head), self.t(body, kept=kept) if body == "consent_how_long" else self.t(body))
-                for head, body in ROWS]
+        texts = {"consent_how_long": lambda: self.t("consent_how_long", kept=kept),
+                 "consent_what": lambda: (self.t("consent_what_country", country=country) if country
+                                          else self.t("consent_what"))}
+        return [(self.t(head), texts[body]() if body in texts else self.t(body)) for head, body in ROWS]
 
     def age_notice(self) -> tuple[str, tuple, str]:
         """(the notice, its figures, the small print of their sources)."""

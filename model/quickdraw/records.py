@@ -61,6 +61,14 @@ class ReadReport:
             raise FormatError(message) from None
         self._skip(message)
 
+def countrycode_problem(code) -> str | None:
+    """Why `code` cannot be a drawing's `countrycode` (Google's: two upper-case letters of ISO 3166-1
+    alpha-2, such as "BE"), or None when it can; None (no country) is fine."""
+    if code is None or (isinstance(code, str) and len(code) == 2 and code.isascii() and code.isalpha()
+                        and code.isupper()):
+        return None
+    return f'a country must be two upper-case letters (ISO 3166-1, as Google\'s countrycode), e.g. "BE"; got {code!r}'
+
 def google_key_id(key) -> str:
     """A drawing's Google-style `key_id`, a string of digits of an unsigned 64-bit integer, from its
     stable key: a key that is one already (Google's own, kept by an import) is itself; any other key

@@ -33,6 +33,7 @@ from model.store.codec import (
     encode_drawing, encode_guesses, google_key_id, imported_row, milliseconds, new_code,
     normalize_code, utc_iso,
 )
+from model.quickdraw.records import countrycode_problem
 from model.store.models_table import ModelsTable
 from model.store.schema import KNOWN, MIGRATIONS, code_tombstone
 
@@ -56,6 +57,7 @@ class Session:
     locale: str | None = "en"
     kiosk: str | None = None  # which kiosk the session ran on; None for a home install
     started_at: str | None = None  # UTC ISO time; with the code, how a replayed game finds its row
+    country: str | None = None  # the installation's country ("BE"), written as each drawing's countrycode
 
 
 # ---- rows ------------------------------------------------------------------------------------------
@@ -198,22 +200,28 @@ class Store(ModelsTable):
 
     # ---- game ----------------------------------------------------------------------------------
 
-    def new_session(self, locale: str = "en", consent: bool = True, kiosk: str | None = None) -> Session:
+    def new_session(self, locale: str = "en", consent: bool = True, kiosk: str | None = None,
+                    country: str | None = None) -> Session:
         """A new session with a fresh erasure code (none of this store's) and its start time, not
         written yet: its row is written with its first drawing (`save_drawing`), so a game starts at
-        once even while another process holds the write lock. Without consent it is never written."""
+        once even while another process holds the write lock. Without consent it is never written.
+        `country` is the installation's ("BE"), never the player's: each drawing's countrycode."""
+        if countrycode_problem(country):
+            raise ValueError(countrycode_problem(country))
         if not consent:
-            return Session(id=None, code=None, consent=False, locale=locale, kiosk=kiosk)
+            return Session(id=None, code=None, consent=False, locale=locale, kiosk=kiosk, country=country)
         code = new_code()
         for _ in range(20):   # a read: WAL readers never wait for a writer
             if not self._reading("SELECT 1 FROM sessions WHERE code = ?", [code]):
                 break
             code = new_code()
-        return Session(id=None, code=code, consent=True, locale=locale, kiosk=kiosk, started_at=utc_iso())
+        return Session(id=None, code=code, consent=True, locale=locale, kiosk=kiosk, started_at=utc_iso(),
+                       country=country)
 
-    def start_session(self, locale: str = "en", consent: bool = True, kiosk: str | None = None) -> Session:
+    def start_session(self, locale: str = "en", consent: bool = True, kiosk: str | None = None,
+                      country: str | None = None) -> Session:
         """A new session; stored at once with a fresh erasure code if, and only if, consent is given."""
-        session = self.new_session(locale, consent, kiosk)
+        session = self.new_session(locale, consent, kiosk, country)
         if consent:
             with self.transaction("start a session") as conn:
                 session.id, session.code = self._insert_session(conn, locale, True, kiosk, "game",
@@ -241,6 +249,8 @@ class Store(ModelsTable):
             return None
         if session.id is None and session.code is None:
             raise ValueError("a consented session needs an id or a code: start it with new_session()")
+        if countrycode_problem(session.country):  # a session read back from a journal file
+            raise ValueError(countrycode_problem(session.country))
         key = key or uuid.uuid4().hex
         with self.transaction("save a drawing") as conn:
             existing = conn.execute("SELECT id FROM drawings WHERE key = ?", (key,)).fetchone()
@@ -249,9 +259,9 @@ class Store(ModelsTable):
             if row is not None:
                 drawing_id = conn.execute(
                     "INSERT INTO drawings (key, session_id, word, drawing, recognized, guessed_at_ms, "
-                    "duration_ms, created_at, key_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "duration_ms, created_at, key_id, countrycode) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (key, row[0], word, text, int(bool(recognized)), guessed_at_ms,
-                     duration_ms, utc_iso(), google_key_id(key))).lastrowid
+                     duration_ms, utc_iso(), google_key_id(key), session.country)).lastrowid
                 conn.executemany("INSERT INTO guesses (drawing_id, t_ms, guesses) VALUES (?, ?, ?)",
                                  [(drawing_id, t_ms, top) for t_ms, top in guess_rows])
         if existing:
