@@ -265,7 +265,8 @@ def export(databases, out, settings: ExportSettings | None = None) -> ExportResu
             raise ValueError(skipped[0] if len(skipped) == 1 else
                              f"no category can be used as a file name ({len(skipped)}): {skipped[0]}")
         _check_target(out)
-        staging = out.with_name(f".{out.name}.{os.getpid()}.partial")
+        target = Path(os.path.abspath(out))  # "export/.." or "." have a name of their own here
+        staging = target.with_name(f".{target.name}.{os.getpid()}.partial")
         shutil.rmtree(staging, ignore_errors=True)  # what a killed export of this process id left
         try:
             result = ExportResult(out, source.paths, settings, skipped=skipped)
@@ -276,7 +277,7 @@ def export(databases, out, settings: ExportSettings | None = None) -> ExportResu
             result.seconds = time.perf_counter() - started
             with replacing(staging / "DATASHEET.md") as handle:
                 handle.write(datasheet_text(result, _version()).encode("utf-8"))
-            _move_into_place(staging, out)
+            _move_into_place(staging, target)
         except OSError as error:
             raise ExportError(f"could not write the export {out}: {error.strerror or error}"
                               f"{f' ({error.filename})' if error.filename else ''}; {out} is left as it was") from error

@@ -51,7 +51,8 @@ class ConsentScene(Scene):
         kept = (self.t("kept_until_erased") if days is None
                 else self.t("kept_for_days", days=self.app.translations.number(days)))
         texts = {"consent_how_long": lambda: self.t("consent_how_long", kept=kept),
-                 "consent_what": lambda: (self.t("consent_what_country", country=country) if country
+                 "consent_what": lambda: (self.t("consent_what_but_country") + " "
+                                          + self.t("consent_country", country=country) if country
                                           else self.t("consent_what"))}
         return [(self.t(head), texts[body]() if body in texts else self.t(body)) for head, body in ROWS]
 

@@ -25,7 +25,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from model.store.schema import code_tombstone, google_key_id
+from model.quickdraw.records import google_key_id
+from model.store.schema import code_tombstone
 from model.store.store import Store, StoreError
 
 _DRAWING_COLUMNS = ("key, session_id, word, drawing, recognized, guessed_at_ms, duration_ms, created_at, "
@@ -127,7 +128,8 @@ def _copy(conn: sqlite3.Connection, counts: MergeCounts, activate_first: bool) -
     counts.drawings = conn.execute(
         f"INSERT INTO main.drawings ({_DRAWING_COLUMNS}) "
         "SELECT d.key, m.id, d.word, d.drawing, d.recognized, d.guessed_at_ms, d.duration_ms, "
-        "d.created_at, d.countrycode, pennydraw_key_id(d.key) FROM src.drawings d JOIN src.sessions s ON s.id = d.session_id "
+        "d.created_at, d.countrycode, pennydraw_key_id(d.key) "
+        "FROM src.drawings d JOIN src.sessions s ON s.id = d.session_id "
         "JOIN main.sessions m ON m.code = s.code WHERE s.consent = 1 "
         "AND d.key NOT IN (SELECT key FROM main.erasures) ORDER BY d.id "
         "ON CONFLICT(key) DO NOTHING").rowcount

@@ -29,11 +29,11 @@ from sqlite_utils import Database
 
 from model import strokes
 from model.locations import DEFAULT_DB_PATH
+from model.quickdraw.records import countrycode_problem, google_key_id
 from model.store.codec import (
-    encode_drawing, encode_guesses, google_key_id, imported_row, milliseconds, new_code,
+    encode_drawing, encode_guesses, imported_row, milliseconds, new_code,
     normalize_code, utc_iso,
 )
-from model.quickdraw.records import countrycode_problem
 from model.store.models_table import ModelsTable
 from model.store.schema import KNOWN, MIGRATIONS, code_tombstone
 
