@@ -7,6 +7,10 @@ spoken when the top guess changes and the voice is free. The round ends as soon 
 top guess with at least `settings.threshold`, or when the countdown reaches zero. Then the verdict
 shows for `settings.verdict_seconds`; the round is written to the store as soon as it is final (at
 once, or after one last guess about ink drawn since the previous one, waiting at most a second).
+
+Recognised mid-stroke, the round lets the player finish the line under the pen ("let me finish my
+doodle", Quick, Draw!'s players asked): the stored drawing ends where the pen lifts, waiting at most
+`STROKE_FINISH_WAIT`; no new stroke starts once the verdict shows.
 """
 from __future__ import annotations
 
@@ -23,6 +27,9 @@ from .base import Scene
 
 ALTERNATIVE_MIN = 0.1      # a second guess is mentioned ("Or a cookie?") from this probability
 FINAL_GUESS_WAIT = 1.0     # seconds to wait for a guess about the last ink before storing without it
+# Seconds a recognised round waits for the pen to lift: a stroke is a second or two at most (Quick,
+# Draw!'s raw data: median stroke about 0.5 s), and a pen held down longer is not drawing any more.
+STROKE_FINISH_WAIT = 1.0
 _ROUND_TOKENS = itertools.count(1)  # tags guesses with their round (an id() could be reused)
 UNDO_KEYS = (pygame.K_BACKSPACE, pygame.K_z, pygame.K_u)
 CLEAR_KEYS = (pygame.K_DELETE, pygame.K_c)
@@ -59,6 +66,10 @@ class DrawingScene(Scene):
     # --- input --------------------------------------------------------------------------------
     def handle(self, event: pygame.event.Event) -> None:
         if self.phase != "drawing":
+            if self.canvas.drawing_now:   # recognised mid-stroke: the line under the pen goes on
+                ptr = self.pointer(event)
+                if ptr is not None:
+                    self.canvas.handle(ptr, event_time_ms(event))
             return
         if event.type == pygame.KEYDOWN:
             if event.key in UNDO_KEYS:
@@ -100,8 +111,11 @@ class DrawingScene(Scene):
                 self._end(recognized=False)
         else:
             self.verdict_age += dt
-            if self.result is None and (self.classified_version == self.canvas.version
-                                        or self.verdict_age >= FINAL_GUESS_WAIT):
+            if self.canvas.drawing_now and self.verdict_age >= STROKE_FINISH_WAIT:
+                self.canvas.end_stroke()     # a pen held down this long is not drawing any more
+            if self.result is None and not self.canvas.drawing_now and (
+                    self.recognized or self.classified_version == self.canvas.version
+                    or self.verdict_age >= FINAL_GUESS_WAIT):
                 self._finalize()
             if self.result is not None and self.verdict_age >= self.app.settings.verdict_seconds:
                 self.app.finish_round(self.result)
@@ -145,10 +159,11 @@ class DrawingScene(Scene):
         self.phase = "verdict"
         self.recognized = recognized
         self.guessed_at_ms = guessed_at_ms
-        self.canvas.enabled = False
-        self.canvas.end_stroke()
+        self.canvas.close(keep_stroke=recognized)
         self.duration_ms = self.canvas.ink_time(pygame.time.get_ticks()) or 0
         self.app.voice.say(self.verdict_sentence(), interrupt=True)
+        if recognized and self.canvas.drawing_now:
+            return   # stored once the pen lifts (`update`)
         if recognized or not self.canvas.strokes:
             self._finalize()
         elif self.submitted_version != self.canvas.version:
@@ -157,6 +172,9 @@ class DrawingScene(Scene):
             self.final = list(self.history[-1][1])
 
     def _finalize(self) -> None:
+        # The line finished after the verdict is work too: the round lasts until its last point.
+        last = max((stroke[2][-1] for stroke in self.canvas.strokes if stroke[2]), default=0)
+        self.duration_ms = max(self.duration_ms, last)
         result = RoundResult(word=self.word, drawing=self.canvas.drawing(), recognized=self.recognized,
                              guessed_at_ms=self.guessed_at_ms, duration_ms=self.duration_ms,
                              guesses=list(self.history), final=list(self.final or self.current))

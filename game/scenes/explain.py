@@ -70,6 +70,10 @@ class ExplainScene(Scene):
                 rows = store.random_drawings(word, count, exclude_session=self.app.game.session)
             except Exception:
                 log.exception("could not read drawings of %r from the store", word)
+            # The session's id is known only once its first round is committed: until the writer
+            # thread has said so, the player's own drawing could come back as somebody else's.
+            own = {result.key for result in self.app.game.results}
+            rows = [row for row in rows if row.get("key") not in own]
         if rows or word not in synth.RECIPES:
             return rows
         self.generated.add(section)
