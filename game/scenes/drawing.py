@@ -11,6 +11,12 @@ once, or after one last guess about ink drawn since the previous one, waiting at
 Recognised mid-stroke, the round lets the player finish the line under the pen ("let me finish my
 doodle", Quick, Draw!'s players asked): the stored drawing ends where the pen lifts, waiting at most
 `STROKE_FINISH_WAIT`; no new stroke starts once the verdict shows.
+
+A "teach the machine" round (a word the machine does not know, `Game.teaching`) says so above the
+guesses ("I don't know this word yet: you are teaching me"), still guesses aloud from the words it
+knows, and cannot be recognised: it ends when the player presses Done (or Enter), or when the time is
+up, and thanks the player. A player who knows the machine cannot win expects to say "finished"
+rather than wait out 20 seconds; the round's drawing is a label like any other.
 """
 from __future__ import annotations
 
@@ -33,6 +39,7 @@ STROKE_FINISH_WAIT = 1.0
 _ROUND_TOKENS = itertools.count(1)  # tags guesses with their round (an id() could be reused)
 UNDO_KEYS = (pygame.K_BACKSPACE, pygame.K_z, pygame.K_u)
 CLEAR_KEYS = (pygame.K_DELETE, pygame.K_c)
+DONE_KEYS = (pygame.K_RETURN, pygame.K_KP_ENTER)
 
 
 class DrawingScene(Scene):
@@ -42,6 +49,7 @@ class DrawingScene(Scene):
         super().__init__(app)
         settings = app.settings
         self.word = word
+        self.teaching = app.game is not None and word in app.game.teaching   # a word it does not know
         self.token = next(_ROUND_TOKENS)
         self.canvas = Canvas()
         self.remaining = float(settings.seconds)
@@ -61,7 +69,8 @@ class DrawingScene(Scene):
         self.pacer = SpeechPacer(settings.speech_interval)
         self.undo_button = Button("", self.undo)
         self.clear_button = Button("", self.clear)
-        self.buttons = [self.undo_button, self.clear_button]
+        self.done_button = Button("", self.done, style="accent")
+        self.buttons = [self.undo_button, self.clear_button] + ([self.done_button] if self.teaching else [])
 
     # --- input --------------------------------------------------------------------------------
     def handle(self, event: pygame.event.Event) -> None:
@@ -76,6 +85,8 @@ class DrawingScene(Scene):
                 self.undo()
             elif event.key in CLEAR_KEYS:
                 self.clear()
+            elif event.key in DONE_KEYS:
+                self.done()
             return
         ptr = self.pointer(event)
         if ptr is None:
@@ -91,6 +102,12 @@ class DrawingScene(Scene):
     def clear(self) -> None:
         if self.phase == "drawing" and self.canvas.clear():
             self._forget_guesses()
+
+    def done(self) -> None:
+        """A teaching round's Done: the player has finished the drawing (a round of a known word ends
+        when the machine knows it, or at the time-out)."""
+        if self.teaching and self.phase == "drawing" and self.canvas.strokes:
+            self._end(recognized=False)
 
     def _forget_guesses(self) -> None:
         """An empty canvas starts a new drawing: earlier guesses were about ink that is gone."""
@@ -148,7 +165,7 @@ class DrawingScene(Scene):
         self.history.append((guess.t_ms, top))
         self.current = top
         best, probability = top[0]
-        if best == self.word and probability >= self.app.settings.threshold:
+        if best == self.word and probability >= self.app.settings.threshold and not self.teaching:
             self.final = top
             self._end(recognized=True, guessed_at_ms=guess.t_ms)
             return
@@ -177,7 +194,8 @@ class DrawingScene(Scene):
         self.duration_ms = max(self.duration_ms, last)
         result = RoundResult(word=self.word, drawing=self.canvas.drawing(), recognized=self.recognized,
                              guessed_at_ms=self.guessed_at_ms, duration_ms=self.duration_ms,
-                             guesses=list(self.history), final=list(self.final or self.current))
+                             guesses=list(self.history), final=list(self.final or self.current),
+                             taught=self.teaching)
         self.result = self.app.record_round(result)
 
     # --- words --------------------------------------------------------------------------------
@@ -194,16 +212,20 @@ class DrawingScene(Scene):
         return sentence
 
     def verdict_sentence(self) -> str:
+        if self.teaching:
+            thing = self.app.translations.thing(self.word)
+            return self.t("teach_thanks", thing=thing) if self.canvas.strokes else self.t("teach_nothing")
         if self.recognized:
             return self.t("recognized", thing=self.app.translations.thing(self.word))
         return self.t("not_recognized")
 
     # --- screen -------------------------------------------------------------------------------
     def layout(self, size: tuple[int, int]) -> None:
-        self.view = drawing_view.layout(size, self.u)
+        self.view = drawing_view.layout(size, self.u, teaching=self.teaching)
         self.canvas.set_rect(self.view.canvas)
         self.undo_button.rect = self.view.undo
         self.clear_button.rect = self.view.clear
+        self.done_button.rect = self.view.done
 
     def draw_static(self, surface: pygame.Surface) -> None:
         drawing_view.draw_static(self, surface)
@@ -212,6 +234,7 @@ class DrawingScene(Scene):
         self.blit_static(surface)
         self.undo_button.label = self.t("undo")
         self.clear_button.label = self.t("clear")
+        self.done_button.label = self.t("done")
         enabled = self.phase == "drawing" and bool(self.canvas.strokes)
-        self.undo_button.enabled = self.clear_button.enabled = enabled
+        self.undo_button.enabled = self.clear_button.enabled = self.done_button.enabled = enabled
         drawing_view.draw(self, surface)
