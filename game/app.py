@@ -74,6 +74,7 @@ class App:
                  store: Store | None = None, voice: Voice | None = None, rng: random.Random | None = None) -> None:
         self.settings = settings or Settings()
         self.classifier: Classifier | None = classifier
+        self.model_path: Path | None = None     # its checkpoint when the App chose it; None: bundled or given
         self.store: Store | None = store
         self.voice: Voice | None = voice
         self.rng = rng or random.Random(self.settings.seed)
@@ -137,6 +138,7 @@ class App:
                 log.warning("%s", warning)
             log.info("%s", choice.note)
             self.classifier = choice.classifier
+            self.model_path = choice.path
         if self.voice is None:
             self.voice = Voice(self.translations.voice, enabled=not self.settings.mute,
                                rate=self.settings.speech_rate)

@@ -23,6 +23,8 @@ MIN_SIZE = (640, 480)
 # Players' drawings are erased after a year by default: long enough to retrain the machine from them
 # over an exhibition season, short enough that nothing is kept "just in case" (GDPR: storage limitation).
 DEFAULT_KEEP_DAYS = 365
+KIOSK_RETRAIN_EVERY = 300   # `Settings.retrain_every` by default in a kiosk...
+HOME_RETRAIN_EVERY = 30     # ...and at home
 
 
 @dataclass
@@ -72,8 +74,11 @@ class Settings:
     # The operator's PIN (6 to 12 digits, see `pin_problem`) asked after the exit chord or corner long
     # press; None: the kiosk has no operator exit (stop it with `systemctl stop pennydraw-kiosk`).
     pin: str | None = None
-    # Retrain on site after every this many new consented drawings (about 50 games); 0: never.
-    retrain_every: int = 300
+    # Retrain from players' drawings after every this many new consented drawings; 0: never. None
+    # means 300 in a kiosk (about 50 games: a day of an exhibition) and 30 at home (5 games of one
+    # player, so the machine they teach learns while they still play; a retraining is judged only
+    # once a tenth of the drawings, held out, reaches model/onsite.MIN_HELD_OUT, about 100 drawings).
+    retrain_every: int | None = None
     # The kiosk's rotating log file; None means logs/pennydraw-kiosk.log beside the database.
     log: Path | None = None
     # Hidden test driver: scripted visitors, e.g. "seed=3,speed=6,journal=PATH" (game/kiosk/autoplay.py).
@@ -121,6 +126,8 @@ class Settings:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
         if pin_problem(self.pin):
             raise ValueError(pin_problem(self.pin))   # never echoes the PIN itself
+        if self.retrain_every is None:
+            self.retrain_every = KIOSK_RETRAIN_EVERY if self.kiosk else HOME_RETRAIN_EVERY
         if not _is_whole(self.retrain_every, 0):
             raise ValueError(f"retrain_every must be a whole number >= 0, got {self.retrain_every!r}")
         share = self.teach_share
@@ -216,6 +223,9 @@ def build_parser(prog: str = "pennydraw") -> argparse.ArgumentParser:
     parser.add_argument("--teach-word-drawings", type=_whole_number, metavar="N",
                         help="drawings a new word needs before a retraining adds it "
                              f"(default {defaults.teach_word_drawings})")
+    parser.add_argument("--retrain-every", type=_whole_number, metavar="N",
+                        help=f"retrain the machine from players' drawings after every N new ones, 0 never (default {KIOSK_RETRAIN_EVERY} in a "
+                             f"kiosk, {HOME_RETRAIN_EVERY} at home)")
     add_kiosk_arguments(parser)
     return parser
 
@@ -308,8 +318,6 @@ def add_kiosk_arguments(parser: argparse.ArgumentParser) -> None:
                             f"(default {defaults.payslip_idle_seconds:g})")
     group.add_argument("--pin", metavar="DIGITS",
                        help="operator PIN for the exit (prefer the config file: a command line is visible to ps)")
-    group.add_argument("--retrain-every", type=_whole_number, metavar="N",
-                       help=f"retrain on site after every N new drawings, 0 never (default {defaults.retrain_every})")
     group.add_argument("--log", type=Path, metavar="PATH",
                        help="kiosk log file, rotated (default logs/pennydraw-kiosk.log beside the database)")
     group.add_argument("--autoplay", help=argparse.SUPPRESS)  # scripted visitors for the crash tests

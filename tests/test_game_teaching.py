@@ -123,3 +123,13 @@ def test_teach_settings_on_the_command_line():
         settings_from_args(["--teach-share", "lots"])
     with pytest.raises(ValueError, match="teach_word_drawings"):
         Settings(teach_word_drawings=0)
+
+
+def test_teach_settings_in_the_kiosk_config(tmp_path):
+    config = tmp_path / "kiosk.toml"
+    config.write_text('teach_share = 0.25\nteach_word_drawings = 40\n')
+    settings = settings_from_args(["--kiosk", "--config", str(config)])
+    assert settings.teach_share == 0.25 and settings.teach_word_drawings == 40 and settings.retrain_every == 300
+    config.write_text('teach_share = "lots"\n')
+    with pytest.raises(SystemExit):
+        settings_from_args(["--kiosk", "--config", str(config)])

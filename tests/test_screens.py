@@ -166,6 +166,13 @@ def tour(app, store):
         yield f"payslip-saved-{tag}", scene(lambda: PayslipScene(app), saved)
         yield f"payslip-failed-{tag}", scene(lambda: PayslipScene(app),
                                              lambda s: setattr(s, "error", "No space left on device"))
+
+        def retraining_off():
+            app.settings.retrain_every = 0   # the slip and the taught screen stop promising a retraining
+            return PayslipScene(app)
+        yield f"payslip-no-retraining-{tag}", scene(retraining_off)
+        yield f"taught-no-retraining-{tag}", scene(lambda: _entered(TaughtScene(app)))
+        app.settings.retrain_every = 30
         yield f"taught-{tag}", scene(lambda: _entered(TaughtScene(app)))
 
         def nothing_taught(screen):

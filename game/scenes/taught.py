@@ -109,7 +109,8 @@ class TaughtScene(Scene):
                            shown(tr.number(generated), "machine"))))
         drawn = tr.number(sum(1 for result in self.app.game.results if result.has_ink))
         if self.donated:
-            facts.append((drawn, self.t("taught_yours_donated", count=drawn), (shown(drawn, "session"),)))
+            key = "taught_yours_donated" if self.app.settings.retrain_every > 0 else "taught_yours_no_retraining"
+            facts.append((drawn, self.t(key, count=drawn), (shown(drawn, "session"),)))
         else:
             facts.append(("0", self.t("taught_yours_declined"), (shown("0", "session"),)))
         if self.retrained:
