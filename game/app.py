@@ -270,8 +270,9 @@ class App:
         if rounds < self.settings.rounds:
             log.warning("only %d categories: playing %d rounds", len(categories), rounds)
         self._drop_game()
+        known = pick_prompts(categories, rounds, self.rng)     # first: a seed gives the same first prompt
         teach = self.teach_words(rounds)
-        prompts = teaching.plan_game(pick_prompts(categories, rounds - len(teach), self.rng), teach, self.rng)
+        prompts = teaching.plan_game(known, teach, self.rng)
         self.game = Game(prompts, self.rounds, self.start_session(consent), teaching=teach)
         self.game_started_at = datetime.now(timezone.utc)
         self._game_over = self._payslip = None

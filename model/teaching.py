@@ -221,13 +221,14 @@ def teach_count(rounds: int, share: float, rng: random.Random) -> int:
     return min(count, rounds)
 
 
-def plan_game(known_prompts: list[str], teach: list[str], rng: random.Random) -> list[str]:
-    """The game's prompts: `known_prompts` in their order with the `teach` words put in at random
-    places, never first while a known prompt can be (the first round shows how the machine guesses)."""
-    prompts = list(known_prompts)
-    total = len(prompts) + len(teach)
-    first = 1 if prompts else 0
-    places = sorted(rng.sample(range(first, total), len(teach)))
-    for place, word in zip(places, teach):
-        prompts.insert(place, word)
+def plan_game(prompts: list[str], teach: list[str], rng: random.Random) -> list[str]:
+    """The game's prompts: `prompts` (known words, in order) with the `teach` words in the place of
+    some of them, never the first while a known word can keep it (the first round shows how the machine
+    guesses; and a seeded game opens with the same word whatever it teaches)."""
+    prompts = list(prompts)
+    if len(teach) > len(prompts):
+        raise ValueError(f"cannot teach {len(teach)} words in a game of {len(prompts)} prompts")
+    first = 1 if len(teach) < len(prompts) else 0
+    for place, word in zip(sorted(rng.sample(range(first, len(prompts)), len(teach))), teach):
+        prompts[place] = word
     return prompts

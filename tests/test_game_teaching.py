@@ -133,3 +133,18 @@ def test_teach_settings_in_the_kiosk_config(tmp_path):
     config.write_text('teach_share = "lots"\n')
     with pytest.raises(SystemExit):
         settings_from_args(["--kiosk", "--config", str(config)])
+
+
+def test_a_seeded_game_opens_with_the_same_known_word_whatever_it_teaches(store):
+    # test_e2e.py predicts the first prompt from the seed alone (rounds.pick_prompts).
+    import random
+
+    from game.rounds import pick_prompts
+    app = make_app(store=store, rounds=6, teach_share=1 / 6, seed=11)
+    try:
+        app.rng = random.Random(11)
+        app.begin_game(consent=True)
+        assert app.game.prompts[0] == pick_prompts(app.classifier.categories, 6, random.Random(11))[0]
+        assert len(app.game.teaching) == 1
+    finally:
+        app.close()

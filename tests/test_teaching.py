@@ -166,7 +166,10 @@ def test_teach_count_is_the_share_of_a_game_never_all_of_it():
 
 @pytest.mark.parametrize("seed", range(10))
 def test_plan_game_never_opens_with_a_word_to_teach(seed):
-    prompts = plan_game(["cat", "sun", "fish", "tree", "house"], ["piano"], random.Random(seed))
-    assert len(prompts) == 6 and prompts[0] != "piano" and "piano" in prompts
-    assert [p for p in prompts if p != "piano"] == ["cat", "sun", "fish", "tree", "house"]
-    assert plan_game([], ["piano"], random.Random(seed)) == ["piano"]
+    known = ["cat", "sun", "fish", "tree", "house", "bird"]
+    prompts = plan_game(known, ["piano"], random.Random(seed))
+    assert len(prompts) == 6 and prompts[0] == "cat" and "piano" in prompts
+    assert [p for p in prompts if p != "piano"] == [p for p in known if p in prompts]
+    assert plan_game(["cat"], ["piano"], random.Random(seed)) == ["piano"]   # a one-round game at a share of 1
+    with pytest.raises(ValueError):
+        plan_game(["cat"], ["piano", "crab"], random.Random(seed))
