@@ -157,7 +157,8 @@ def tour(app, store):
             app.game.results = results_for(app)
             return GameOverScene(app)
         yield f"gameover-{tag}", scene(finished)
-        for index in (0, 1, 3):  # players drew the first words; nobody drew the fourth: generated doodles
+        # Players drew the first words; nobody drew the fourth (generated doodles); the fifth was taught.
+        for index in (0, 1, 3, 4):
             yield f"explain-{index}-{tag}", scene(lambda index=index: _entered(ExplainScene(app, index)))
         yield f"payslip-{tag}", scene(lambda: PayslipScene(app))
 

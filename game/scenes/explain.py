@@ -114,7 +114,8 @@ class ExplainScene(Scene):
     def draw_static(self, surface: pygame.Surface) -> None:
         surface.fill(theme.BACKGROUND)
         text, px, tr = self.app.text, self.px, self.app.translations
-        text.draw(surface, self.t("explain_title", thing=tr.thing(self.result.word)), self.title_rect,
+        title = "explain_title_taught" if self.result.taught else "explain_title"   # it does not know it yet
+        text.draw(surface, self.t(title, thing=tr.thing(self.result.word)), self.title_rect,
                   theme.ACCENT, max_size=px(48))
         draw_result_card(self, surface, self.mine_rect, self.result, key=("mine", self.index))
         area = self.others_rect
