@@ -132,7 +132,7 @@ def paced_run(app: App, visitors: Visitors, seconds: float) -> dict:
 
 
 def training(seconds: float, classifier, folder: Path, wait: float) -> None:
-    from game.kiosk.learning import LearningConfig, OnSiteLearning
+    from game.learning import LearningConfig, OnSiteLearning
     from model import synth
 
     db = folder / "learning.db"

@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING
 
 import pygame
 
+from model import teaching
+
 from . import theme
 from .guesser import Guesser, make_guesser
 from .hooks import FrameHooks, GameListener
@@ -72,6 +74,7 @@ class App:
                  store: Store | None = None, voice: Voice | None = None, rng: random.Random | None = None) -> None:
         self.settings = settings or Settings()
         self.classifier: Classifier | None = classifier
+        self.model_path: Path | None = None     # its checkpoint when the App chose it; None: bundled or given
         self.store: Store | None = store
         self.voice: Voice | None = voice
         self.rng = rng or random.Random(self.settings.seed)
@@ -135,6 +138,7 @@ class App:
                 log.warning("%s", warning)
             log.info("%s", choice.note)
             self.classifier = choice.classifier
+            self.model_path = choice.path
         if self.voice is None:
             self.voice = Voice(self.translations.voice, enabled=not self.settings.mute,
                                rate=self.settings.speech_rate)
@@ -267,11 +271,31 @@ class App:
         if rounds < self.settings.rounds:
             log.warning("only %d categories: playing %d rounds", len(categories), rounds)
         self._drop_game()
-        self.game = Game(pick_prompts(categories, rounds, self.rng), self.rounds, self.start_session(consent))
+        known = pick_prompts(categories, rounds, self.rng)     # first: a seed gives the same first prompt
+        teach = self.teach_words(rounds)
+        prompts = teaching.plan_game(known, teach, self.rng)
+        self.game = Game(prompts, self.rounds, self.start_session(consent), teaching=teach)
         self.game_started_at = datetime.now(timezone.utc)
         self._game_over = self._payslip = None
         self.switch(PromptScene(self, self.game.current_word))
         self._tell("game_started", self.game)
+
+    def teach_words(self, rounds: int) -> list[str]:
+        """The words of this game the machine does not know (`model.teaching`): a share of `rounds`
+        (`Settings.teach_share`), those with the most donated drawings short of a retraining's threshold
+        first. The counts are one quick query; a store that cannot answer counts nothing."""
+        count = teaching.teach_count(rounds, self.settings.teach_share, self.rng)
+        if count == 0:
+            return []
+        from model.quickdraw.download import quickdraw_categories
+        counts = {}
+        if self.store is not None:
+            try:
+                counts = self.store.word_counts()
+            except Exception as error:
+                log.warning("cannot count the drawings of each word (%s): teaching words picked without", error)
+        return teaching.teach_words(quickdraw_categories(), self.classifier.categories, counts,
+                                    self.settings.teach_word_drawings, count, self.rng)
 
     def begin_round(self, word: str) -> None:
         self.switch(DrawingScene(self, word))

@@ -4,6 +4,10 @@ Points are kept in canvas units, a square of `UNITS` x `UNITS` whatever its size
 window resized in the middle of a drawing keeps a consistent drawing. The drawing is Quick, Draw!'s
 raw format `[[xs, ys, ts], ...]` with `ts` in milliseconds since the drawing's first point.
 
+When the round ends while the pen is down (the machine recognised the drawing mid-stroke), the
+canvas takes no new stroke but lets the one under the pen finish (`close(keep_stroke=True)`): the
+stored drawing ends where the player lifted the pen, not mid-line.
+
 Every point is timed when its input event is handled (`event.timestamp` where pygame provides it,
 else `pygame.time.get_ticks()`), never once per frame. Undo removes the last stroke; clear and an
 undo that empties the canvas restart the clock, so the first point of a drawing is always at 0 ms.
@@ -40,7 +44,7 @@ class Canvas:
     def __init__(self) -> None:
         self.rect = pygame.Rect(0, 0, UNITS, UNITS)   # where the canvas is on screen (square)
         self.strokes: list[list[list[int]]] = []       # [[xs, ys, ts], ...]
-        self.enabled = True                            # False once the round is over
+        self.enabled = True                            # False once the round is over (see `close`)
         self.version = 0                               # bumped on every change of the ink
         self._t0: int | None = None                    # tick of the drawing's first point
         self._source = None                            # the mouse or finger drawing now
@@ -75,8 +79,8 @@ class Canvas:
 
     def handle(self, ptr: Pointer, time_ms: int) -> bool:
         """Feed one pointer event; True if it changed the drawing."""
-        if not self.enabled:
-            return False
+        if not self.enabled and (ptr.kind == "down" or self._source is None):
+            return False   # closed: only the stroke still under the pen (`close(keep_stroke=True)`) goes on
         if ptr.kind == "down":
             if self._source is not None or not self.rect.collidepoint(ptr.pos) or not self._room(True):
                 return False
@@ -125,6 +129,13 @@ class Canvas:
     def end_stroke(self) -> None:
         """Stop the stroke in progress (the round ended while the pen was down)."""
         self._source = None
+
+    def close(self, keep_stroke: bool = False) -> None:
+        """The round is over: no new stroke. With `keep_stroke` the stroke under the pen goes on until
+        the pen lifts (or `end_stroke`); without, it stops here."""
+        self.enabled = False
+        if not keep_stroke:
+            self.end_stroke()
 
     def undo(self) -> bool:
         """Remove the last stroke; False if there was none."""

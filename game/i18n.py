@@ -9,7 +9,9 @@ labour ledger reads the same files): here the game's side of it, `Translations`,
 
 French typography puts a no-break space (U+00A0) before `:` `?` `!` and `%`; the text fitter never
 breaks a line there. A key missing from a language falls back to English with one log line, so a
-half-translated file never crashes an exhibition; the tests insist that no key is missing.
+half-translated file never crashes an exhibition; the tests insist that no key is missing. A category
+without a name in the language (a word being taught whose translation has not landed) is shown as
+Quick, Draw!'s English name in quotes, marked as English (`untranslated`): a fallback, plainly.
 """
 from __future__ import annotations
 
@@ -60,21 +62,24 @@ class Translations:
     def _category(self, category: str) -> dict[str, str] | None:
         entry = self.categories.get(category)
         if entry is None:
-            if self.fallback is not None:
-                self._warn_once(f"category {category!r}")
-                return self.fallback._category(category)
             self._warn_once(f"category {category!r}")
         return entry
+
+    def untranslated(self, category: str) -> str:
+        """A word this language has no name for (a word the machine is being taught, until its
+        translation lands): Quick, Draw!'s English name, marked as such ("« piano » (en anglais)")."""
+        english = self.fallback.categories.get(category) if self.fallback is not None else None
+        return self.t("untranslated", name=english["name"] if english else category)
 
     def name(self, category: str) -> str:
         """The bare name for labels: 'cat', 'chat', 'kat'."""
         entry = self._category(category)
-        return entry["name"] if entry else category
+        return entry["name"] if entry else self.untranslated(category)
 
     def thing(self, category: str) -> str:
         """The name with its indefinite article: 'a cat', 'un chat', 'een kat'."""
         entry = self._category(category)
-        return entry["a"] if entry else category
+        return entry["a"] if entry else self.untranslated(category)
 
     def number(self, value: float, decimals: int = 0) -> str:
         """1234.5 -> '1,234.5' (en), '1 234,5' (fr), '1.234,5' (nl)."""

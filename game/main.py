@@ -2,7 +2,10 @@
 the game or the kiosk.
 
 A home game logs to stderr and ends with status 0, or 2 with one line when something it needs is
-unusable (a model file, the database, the display, the rates file). `--kiosk` hands everything to
+unusable (a model file, the database, the display, the rates file). It learns from the drawings its
+player donates as the kiosk does (`game/learning.py`): after every `--retrain-every` new drawings a
+low-priority retraining runs in the background, and a model that is not worse is swapped in between
+games; a retraining still running when the game closes stops with it and is tried again next time. `--kiosk` hands everything to
 the exhibition process (`game/kiosk/run.py`), with its own log file, checks and exit statuses.
 """
 from __future__ import annotations
@@ -15,6 +18,7 @@ import pygame
 from model import locations
 
 from .app import App, StartError
+from .learning import HomeLearningHooks, home_learning
 from .kiosk.run import kiosk_main
 from .settings import settings_from_args
 
@@ -43,9 +47,13 @@ def main(argv: list[str] | None = None, prog: str = "pennydraw") -> int:
             app.close()
             return 2
         raise
+    loop = None
     try:
-        app.run()
+        loop = home_learning(app)
+        app.run(HomeLearningHooks(loop) if loop is not None else None)
     finally:
+        if loop is not None:
+            loop.close()
         app.close()
     return 0
 

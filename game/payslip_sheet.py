@@ -119,10 +119,13 @@ class _Notes:
 
 
 def payslip(results, rates: labour.Rates, tr, session=None, when: datetime | None = None,
-            db_name: str = "pennydraw.db", keep_days: int | None = None, watched: int | None = None) -> Sheet:
+            db_name: str = "pennydraw.db", keep_days: int | None = None, watched: int | None = None,
+            retrains: bool = True) -> Sheet:
     """The pay slip of one game. `tr` is the game's `Translations`; `session` its store Session
     (None or without consent: nothing was stored); `keep_days` the retention setting; `watched` the
-    guesses the machine made (`times_watched`; counted from the rounds when None)."""
+    guesses the machine made (`times_watched`; counted from the rounds when None); `retrains` whether
+    this game retrains the machine from its drawings (`Settings.retrain_every` > 0): the slip promises
+    it only then."""
     locale = tr.lang
     seconds, labels = game_work(results)
     book = labour.ledger(seconds, labels, rates)
@@ -171,7 +174,7 @@ def payslip(results, rates: labour.Rates, tr, session=None, when: datetime | Non
     days = tr.number(keep_days) if keep_days is not None else ""
     kept = tr.t("kept_until_erased") if keep_days is None else tr.t("kept_for_days", days=days)
     if donated:
-        where = tr.t("slip_where", db=db_name, kept=kept)
+        where = tr.t("slip_where" if retrains else "slip_where_no_retraining", db=db_name, kept=kept)
         erase_how = tr.t("slip_erase_how", code=session.code)
         worker = tr.t("slip_worker_donated")
     else:

@@ -6,6 +6,10 @@ the frame thread and keeps it (in memory and in a journal beside the database) u
 so a player who walks away mid-game has still given every finished drawing, even while the database
 is busy or the process is killed. The game-over screen and the pay slip read `results`, in memory.
 Every round has a stable `key`, the key of its drawing in the store.
+
+Some prompts may be words the machine does not know ("teach the machine" rounds, chosen by
+`model.teaching`): `Game.teaching` names them. Such a round cannot be recognised; its drawing is a
+label like any other, and `RoundResult.taught` says so to the screens after it.
 """
 from __future__ import annotations
 
@@ -30,6 +34,7 @@ class RoundResult:
     final: Top = field(default_factory=list)   # the machine's last word on the finished drawing
     drawing_id: int | None = None      # row id in the store, once committed (None until then, or never)
     key: str = field(default_factory=lambda: uuid.uuid4().hex)   # the drawing's stable key in the store
+    taught: bool = False               # a word the machine did not know: the player was teaching it
 
     @property
     def top(self) -> Top:
@@ -54,10 +59,13 @@ def pick_prompts(categories, count: int, rng: random.Random | None = None) -> li
 class Game:
     """The prompts of one game and what became of each."""
 
-    def __init__(self, prompts: list[str], writer=None, session=None) -> None:
+    def __init__(self, prompts: list[str], writer=None, session=None, teaching=()) -> None:
         if not prompts:
             raise ValueError("a game needs at least one prompt")
         self.prompts = list(prompts)
+        self.teaching = frozenset(teaching)   # the prompts the machine does not know: the player teaches them
+        if not self.teaching <= set(self.prompts):
+            raise ValueError(f"teaching words {sorted(self.teaching - set(self.prompts))} are not prompts")
         self.writer = writer               # a RoundWriter; None: nothing is stored
         self.session = session
         self.results: list[RoundResult] = []
@@ -76,6 +84,11 @@ class Game:
         if self.finished:
             raise IndexError("the game is over: there is no current prompt")
         return self.prompts[self.index]
+
+    def teaches(self, index: int | None = None) -> bool:
+        """Whether round `index` (default: the current one) is a word the machine does not know."""
+        index = self.index if index is None else index
+        return 0 <= index < len(self.prompts) and self.prompts[index] in self.teaching
 
     @property
     def score(self) -> int:

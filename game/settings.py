@@ -24,6 +24,8 @@ MIN_SIZE = (640, 480)
 # Players' drawings are erased after a year by default: long enough to retrain the machine from them
 # over an exhibition season, short enough that nothing is kept "just in case" (GDPR: storage limitation).
 DEFAULT_KEEP_DAYS = 365
+KIOSK_RETRAIN_EVERY = 300   # `Settings.retrain_every` by default in a kiosk...
+HOME_RETRAIN_EVERY = 30     # ...and at home
 
 
 @dataclass
@@ -77,8 +79,11 @@ class Settings:
     # upper-case letters such as "BE"), stated on the consent screen; None: no country, as a home
     # install. It is the place of the installation, never asked of a player.
     country: str | None = None
-    # Retrain on site after every this many new consented drawings (about 50 games); 0: never.
-    retrain_every: int = 300
+    # Retrain from players' drawings after every this many new consented drawings; 0: never. None
+    # means 300 in a kiosk (about 50 games: a day of an exhibition) and 30 at home (5 games of one
+    # player, so the machine they teach learns while they still play; a retraining is judged only
+    # once a tenth of the drawings, held out, reaches model/onsite.MIN_HELD_OUT, about 100 drawings).
+    retrain_every: int | None = None
     # The kiosk's rotating log file; None means logs/pennydraw-kiosk.log beside the database.
     log: Path | None = None
     # Hidden test driver: scripted visitors, e.g. "seed=3,speed=6,journal=PATH" (game/kiosk/autoplay.py).
@@ -95,6 +100,14 @@ class Settings:
     payslip_dir: Path = locations.PAYSLIP_DIR
     # The sourced micro-task rates every money figure comes from; None means assets/labour_rates.toml.
     rates: Path | None = None
+    # --- teaching the machine new words (model/teaching.py) ---
+    # Share of prompts that are words the machine does not know yet ("teach the machine" rounds),
+    # chosen from Quick, Draw!'s 345: 1/6 is one round in a game of six, so a word gets its drawings in
+    # about 20 games while the machine still guesses most of a game; 0 switches them off.
+    teach_share: float = 1 / 6
+    # A retraining adds a new word once it has this many donated drawings (`retrain_job --new-word-min`):
+    # 20 real drawings a word were enough for most words to reach about 70% top-1 in issue 12's tests.
+    teach_word_drawings: int = 20
     # Seed of the prompt order; None draws new prompts every game. PENNYDRAW_SEED sets it (tests, demos).
     seed: int | None = field(default_factory=lambda: _int_or_none(os.environ.get("PENNYDRAW_SEED")))
 
@@ -120,8 +133,15 @@ class Settings:
             raise ValueError(pin_problem(self.pin))   # never echoes the PIN itself
         if countrycode_problem(self.country):
             raise ValueError(countrycode_problem(self.country))
+        if self.retrain_every is None:
+            self.retrain_every = KIOSK_RETRAIN_EVERY if self.kiosk else HOME_RETRAIN_EVERY
         if not _is_whole(self.retrain_every, 0):
             raise ValueError(f"retrain_every must be a whole number >= 0, got {self.retrain_every!r}")
+        share = self.teach_share
+        if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1:
+            raise ValueError(f"teach_share must be a number from 0 to 1, got {share!r}")
+        if not _is_whole(self.teach_word_drawings, 1):
+            raise ValueError(f"teach_word_drawings must be a whole number >= 1, got {self.teach_word_drawings!r}")
 
 
 def _is_whole(value, minimum: int) -> bool:
@@ -163,6 +183,15 @@ def _whole_number(text: str, what: str = "a whole number") -> int:
         raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
 
 
+def _fraction(text: str) -> float:
+    """'0.25' or '1/6' -> a number (Settings checks that it is from 0 to 1)."""
+    try:
+        top, _, bottom = text.partition("/")
+        return float(top) / float(bottom) if bottom else float(top)
+    except (ValueError, ZeroDivisionError):
+        raise argparse.ArgumentTypeError(f"expected a fraction like 0.25 or 1/6, got {text!r}") from None
+
+
 def parse_keep_days(text: str) -> int | None:
     """'30' -> 30, 'forever' -> None (kept until erased); a clear error for anything else."""
     if text.strip().lower() == "forever":
@@ -195,6 +224,15 @@ def build_parser(prog: str = "pennydraw") -> argparse.ArgumentParser:
     parser.add_argument("--keep-days", type=parse_keep_days, default=defaults.keep_days, metavar="DAYS",
                         help="at start, erase players' drawings older than DAYS days; 'forever' keeps "
                              f"them until erased (default {defaults.keep_days})")
+    parser.add_argument("--teach-share", type=_fraction, metavar="F",
+                        help="share of prompts that teach the machine a word it does not know, 0 to 1 "
+                             f"(default {defaults.teach_share:.3g})")
+    parser.add_argument("--teach-word-drawings", type=_whole_number, metavar="N",
+                        help="drawings a new word needs before a retraining adds it "
+                             f"(default {defaults.teach_word_drawings})")
+    parser.add_argument("--retrain-every", type=_whole_number, metavar="N",
+                        help=f"retrain the machine from players' drawings after every N new ones, 0 never (default {KIOSK_RETRAIN_EVERY} in a "
+                             f"kiosk, {HOME_RETRAIN_EVERY} at home)")
     add_kiosk_arguments(parser)
     return parser
 
@@ -246,7 +284,8 @@ def pin_problem(pin: str | None) -> str | None:
 
 
 KIOSK_CONFIG_KEYS = {"pin": str, "idle_seconds": (int, float), "payslip_idle_seconds": (int, float),
-                     "retrain_every": int, "log": str, "country": str}
+                     "retrain_every": int, "teach_share": (int, float), "teach_word_drawings": int, "log": str,
+                     "country": str}
 
 
 def read_kiosk_config(path: Path) -> dict:
@@ -278,7 +317,7 @@ def add_kiosk_arguments(parser: argparse.ArgumentParser) -> None:
                        help="exhibition mode: full screen, attract loop, idle reset, operator exit only")
     group.add_argument("--config", type=Path, metavar="PATH",
                        help="kiosk config file (TOML: pin, idle_seconds, payslip_idle_seconds, retrain_every, "
-                            "log, country); "
+                            "teach_share, teach_word_drawings, log, country); "
                             "the command line wins over it")
     group.add_argument("--idle-seconds", type=_seconds, metavar="S",
                        help=f"abandon a kiosk game after S seconds without input (default {defaults.idle_seconds:g})")
@@ -287,8 +326,6 @@ def add_kiosk_arguments(parser: argparse.ArgumentParser) -> None:
                             f"(default {defaults.payslip_idle_seconds:g})")
     group.add_argument("--pin", metavar="DIGITS",
                        help="operator PIN for the exit (prefer the config file: a command line is visible to ps)")
-    group.add_argument("--retrain-every", type=_whole_number, metavar="N",
-                       help=f"retrain on site after every N new drawings, 0 never (default {defaults.retrain_every})")
     group.add_argument("--country", metavar="CC",
                        help="label every drawing of this installation with this country (two upper-case "
                             "letters, e.g. BE), stated on the consent screen (default: none)")

@@ -26,6 +26,7 @@ ACCENT = (255, 200, 38)            # sunny yellow: Start, the countdown ring, hi
 ACCENT_DARK = (214, 160, 0)        # pressed / rim of accent buttons
 SUCCESS = (46, 196, 120)           # "Oh, I know!"
 MISS = (255, 104, 84)              # "Sorry" and the last seconds of the countdown
+TEACH = (44, 140, 214)             # "teach the machine" rounds: a word it does not know (readable on paper)
 BUTTON = (70, 78, 160)             # secondary buttons on the stage
 BUTTON_RIM = (98, 108, 196)
 OTHERS_INK = (60, 70, 140)         # other people's drawings in "how the machine knows"

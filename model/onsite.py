@@ -1,6 +1,6 @@
 """The on-site learning contract: what the kiosk and its retraining job agree on, in one place.
 
-The kiosk (`game/kiosk/learning.py`) starts `python -m model.retrain_job` in the background and
+The game (`game/learning.py`, kiosk or home) starts `python -m model.retrain_job` in the background and
 later reads what it decided; both sides import this module, and nothing else ties them together:
 
 - the held-out set: a drawing is held out for ever, by a hash of its stable key (`is_held_out`), so

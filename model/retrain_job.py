@@ -18,7 +18,7 @@ database except to read it):
    the `models` table and swaps the model in between two games if it was accepted.
 
 No pygame: the job is the headless half of on-site learning; `model/onsite.py` is the contract it
-shares with the kiosk (`game/kiosk/learning.py`).
+shares with the game (`game/learning.py`, the kiosk and the home game).
 """
 from __future__ import annotations
 
@@ -133,6 +133,9 @@ def parse_args(argv):
     p.add_argument("--epochs", type=int)
     p.add_argument("--tolerance", type=float, default=0.0)
     p.add_argument("--parent-pid", type=int, help="the kiosk's pid: the job stops at once if it is gone")
+    # Passed by the game (`Settings.teach_word_drawings`); the new words themselves are learncore's part.
+    p.add_argument("--new-word-min", type=int, default=20,
+                   help="add a word the model does not know once it has this many drawings (default 20)")
     return p.parse_args(argv)
 
 

@@ -1,6 +1,7 @@
-"""What players taught the machine: the model's accuracy over its versions, and the players' share.
+"""What players taught the machine: the model's accuracy over its versions, the players' share, the
+new words they taught it, and which new words a game asks them to teach ("teach the machine" rounds).
 
-Read by the game's "What you taught the machine" screen. The input is the store's `models` table
+Read by the game's "What you taught the machine" screen and by the game when it picks its prompts. The input is the store's `models` table
 (`Store.models()`, one row per trained version with its metrics and how many of its training examples
 came from players) and the checkpoint the game is running (its version, metrics and data summary), which
 may be the bundled model that no store has recorded. Pure: no pygame, no torch, no sqlite.
@@ -9,10 +10,18 @@ Metrics come in two shapes: `train.py` records one dict per evaluation set
 (`{"synthetic (held out)": {"top1": 0.98, ...}, "quickdraw:sample": {"top1": 0.65, ...}}`), and simple
 records carry one number (`{"top1": 0.8}` or `{"accuracy": 0.8}`). A plot must compare like with like,
 so `history` picks one evaluation set, the one most versions were measured on (real people's drawings
-first when that ties), and plots only the versions measured on it.
+first when that ties), and plots only the versions measured on it. A retraining that learned new words
+records them under `NEW_WORDS` (`{word: drawings}`), which is no evaluation set: `taught_words` reads it.
+
+Teaching rounds: a share of a game's prompts (`Settings.teach_share`) are words of Quick, Draw!'s 345
+the model does not know. `teach_words` favours the words closest to being learned: the most donated
+drawings below the number a retraining needs to add a word (`Settings.teach_word_drawings`); `plan_game`
+puts them among the known prompts, never first (the first round shows how the machine guesses).
 """
 from __future__ import annotations
 
+import math
+import random
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -20,6 +29,11 @@ FLAT = ""                      # the evaluation set of a metrics dict that holds
 FLAT_KEYS = ("top1", "accuracy")
 # Which kind of evaluation set wins a tie: drawings by people say most about what players face.
 KIND_PREFERENCE = ("quickdraw", "players", "other", "flat", "synthetic")
+NEW_WORDS = "new_words"        # metrics key of the words a retraining added: {word: drawings}, not an evaluation
+# Teaching rounds draw from the few unknown words with the most drawings: all on the single closest
+# word would have one home player draw "piano" every game for 20 games; three keep a game varied and
+# still finish a word in about three times its threshold of rounds.
+TEACH_POOL = 3
 
 
 @dataclass(frozen=True)
@@ -69,7 +83,7 @@ def accuracies(metrics: object) -> dict[str, float]:
         if _is_fraction(metrics.get(key)):
             return {FLAT: float(metrics[key])}
     return {name: float(value["top1"]) for name, value in metrics.items()
-            if isinstance(value, dict) and _is_fraction(value.get("top1"))}
+            if name != NEW_WORDS and isinstance(value, dict) and _is_fraction(value.get("top1"))}
 
 
 def _is_fraction(value: object) -> bool:
@@ -132,3 +146,89 @@ def retrained_since(models: list[dict], since: datetime, running_version: str | 
     later = [m for m in models if (t := parse_time(m.get("trained_at"))) is not None and t > since
              and m.get("version") != running_version]
     return sorted(later, key=lambda m: parse_time(m["trained_at"]))
+
+
+# --- the words players taught it ------------------------------------------------------------------
+@dataclass(frozen=True)
+class TaughtWord:
+    word: str
+    learned_at: datetime | None   # when the model that first knew it was trained
+    drawings: int                 # players' drawings it learned the word from
+    version: str
+
+
+def _new_words(metrics: object) -> dict[str, int]:
+    words = metrics.get(NEW_WORDS) if isinstance(metrics, dict) else None
+    if not isinstance(words, dict):
+        return {}
+    return {str(word): int(n) for word, n in words.items()
+            if isinstance(n, (int, float)) and not isinstance(n, bool) and math.isfinite(n) and n >= 0}
+
+
+def taught_words(models: list[dict]) -> list[TaughtWord]:
+    """The words retrainings added, each once (the first model that played with it), oldest first.
+    A model that was judged worse and never played taught nothing: only active models and those
+    swapped in (or recorded without a decision, as `train.py --db` does) count."""
+    earliest = datetime.min.replace(tzinfo=timezone.utc)
+    used = [m for m in models if m.get("active") or not isinstance(m.get("metrics"), dict)
+            or m["metrics"].get("decision", "swapped in") == "swapped in"]
+    used.sort(key=lambda m: parse_time(m.get("trained_at")) or earliest)
+    seen: dict[str, TaughtWord] = {}
+    for model in used:
+        for word, drawings in _new_words(model.get("metrics")).items():
+            if word not in seen:
+                seen[word] = TaughtWord(word, parse_time(model.get("trained_at")), drawings,
+                                        str(model.get("version", "")))
+    return list(seen.values())
+
+
+# --- teaching rounds ------------------------------------------------------------------------------
+def teach_candidates(all_words, known, counts: dict[str, int], needed: int) -> list[str]:
+    """The words the model does not know, closest to being learned first: most drawings below `needed`
+    (ties in list order). Words that already have `needed` drawings wait for the next retraining:
+    asked for last, only when nothing else is left to teach."""
+    known = set(known)
+    unknown = [word for word in dict.fromkeys(all_words) if word not in known]
+    below = [w for w in unknown if counts.get(w, 0) < needed]
+    enough = [w for w in unknown if counts.get(w, 0) >= needed]
+    return sorted(below, key=lambda w: -counts.get(w, 0)) + sorted(enough, key=lambda w: counts.get(w, 0))
+
+
+def teach_words(all_words, known, counts: dict[str, int], needed: int, count: int,
+                rng: random.Random, pool: int = TEACH_POOL) -> list[str]:
+    """`count` different words to teach, drawn from the `pool` closest to being learned (the pool
+    widens to the next ones once those are drawn; ties with the pool's last word are drawn among)."""
+    candidates = teach_candidates(all_words, known, counts, needed)
+    chosen: list[str] = []
+    while candidates and len(chosen) < count:
+        edge = counts.get(candidates[min(pool, len(candidates)) - 1], 0)
+        near = candidates[:pool] + [w for w in candidates[pool:] if edge == counts.get(w, 0) < needed]
+        word = rng.choice(near)
+        chosen.append(word)
+        candidates.remove(word)
+    return chosen
+
+
+def teach_count(rounds: int, share: float, rng: random.Random) -> int:
+    """How many of `rounds` prompts teach: `share` of them on average (1/6 of 6 is exactly one, the
+    fraction is drawn by chance), and, below a share of 1, never every round of a longer game."""
+    expected = rounds * share
+    count = math.floor(expected + 1e-9)
+    if rng.random() < expected - count:
+        count += 1
+    if share < 1 and rounds > 1:
+        count = min(count, rounds - 1)
+    return min(count, rounds)
+
+
+def plan_game(prompts: list[str], teach: list[str], rng: random.Random) -> list[str]:
+    """The game's prompts: `prompts` (known words, in order) with the `teach` words in the place of
+    some of them, never the first while a known word can keep it (the first round shows how the machine
+    guesses; and a seeded game opens with the same word whatever it teaches)."""
+    prompts = list(prompts)
+    if len(teach) > len(prompts):
+        raise ValueError(f"cannot teach {len(teach)} words in a game of {len(prompts)} prompts")
+    first = 1 if len(teach) < len(prompts) else 0
+    for place, word in zip(sorted(rng.sample(range(first, len(prompts)), len(teach))), teach):
+        prompts[place] = word
+    return prompts

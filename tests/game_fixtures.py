@@ -76,6 +76,8 @@ def make_app(store=None, classifier=None, seed: int = 1, **settings) -> App:
     settings.setdefault("mute", True)
     settings.setdefault("seconds", 3.0)
     settings.setdefault("verdict_seconds", 0.5)
+    # Games of known words unless a test asks for "teach the machine" rounds (test_game_teaching.py).
+    settings.setdefault("teach_share", 0.0)
     owns_store = store is None
     app = App(Settings(**settings), classifier=classifier or ScriptedClassifier(),
               store=Store(":memory:") if owns_store else store, voice=SilentVoice(), rng=random.Random(seed))

@@ -100,6 +100,26 @@ def test_a_disabled_canvas_takes_no_ink(canvas):
     assert canvas.strokes == []
 
 
+def test_a_closed_canvas_lets_the_stroke_under_the_pen_finish_and_starts_no_other(canvas):
+    canvas.handle(ptr("down", (200, 200)), 0)
+    canvas.handle(ptr("move", (220, 200)), 10)
+    canvas.close(keep_stroke=True)
+    assert canvas.drawing_now
+    assert canvas.handle(ptr("move", (240, 200)), 20)
+    assert not canvas.handle(ptr("move", (250, 200), source="finger-1"), 25)   # another finger: no
+    assert canvas.handle(ptr("up", (260, 200)), 30)
+    assert not canvas.drawing_now
+    assert not canvas.handle(ptr("down", (300, 300)), 40) and len(canvas.strokes) == 1
+    assert canvas.strokes[0][2] == [0, 10, 20, 30]
+
+
+def test_closing_without_keeping_the_stroke_stops_it(canvas):
+    canvas.handle(ptr("down", (200, 200)), 0)
+    canvas.close()
+    assert not canvas.drawing_now and not canvas.handle(ptr("move", (240, 200)), 20)
+    assert len(canvas.strokes[0][0]) == 1
+
+
 def test_drawing_copies_are_independent(canvas):
     canvas.handle(ptr("down", (200, 200)), 0)
     copy = canvas.drawing()

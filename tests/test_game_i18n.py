@@ -68,10 +68,24 @@ def test_missing_keys_fall_back_to_english_with_a_warning(tmp_path, caplog):
     fr = Translations.load("fr", tmp_path)
     with caplog.at_level("WARNING"):
         assert fr.t("undo") == "Undo"
-        assert fr.thing("cat") == "a cat"
+        # A word without its French name: the English one, plainly marked as a fallback.
+        assert fr.thing("cat") == fr.name("cat") == "«\u00a0cat\u00a0» (en anglais)"
         assert fr.t("undo") == "Undo"
     assert len([r for r in caplog.records if "undo" in r.getMessage()]) == 1
-    assert fr.thing("not a category") == "not a category"
+    assert fr.thing("not a category") == "«\u00a0not a category\u00a0» (en anglais)"
+
+
+def test_a_word_being_taught_without_translations_shows_its_english_name_marked_as_such(tmp_path):
+    from model.quickdraw.download import quickdraw_categories
+    for lang in ("en", "nl"):
+        data = json.loads((I18N_DIR / f"{lang}.json").read_text(encoding="utf-8"))
+        data["categories"].pop("The Eiffel Tower", None)
+        (tmp_path / f"{lang}.json").write_text(json.dumps(data), encoding="utf-8")
+    assert "The Eiffel Tower" in quickdraw_categories()
+    en, nl = Translations.load("en", tmp_path), Translations.load("nl", tmp_path)
+    assert en.thing("The Eiffel Tower") == en.name("The Eiffel Tower") == "\u201cThe Eiffel Tower\u201d"
+    assert nl.thing("The Eiffel Tower") == "\u2018The Eiffel Tower\u2019 (Engels)"
+    assert nl.thing("cat") == "een kat"          # the 40 keep their names and articles
 
 
 def test_bad_language_files_are_named_in_the_error(tmp_path):

@@ -76,7 +76,7 @@ def test_recognition_ends_the_round_early_with_the_winning_guess_time(app_factor
     draw_stroke(app, points)
     assert scene.phase == "verdict" and scene.recognized
     assert scene.remaining > 15  # ended long before the 20 s were up
-    assert scene.canvas.point_count < len(points)  # drawing stopped as soon as it knew
+    assert scene.canvas.point_count < len(points)  # the round ended as soon as it knew (draw_stroke stops)
     assert scene.verdict_sentence() == f"Oh, I know, it's {app.translations.thing(scene.word)}!"
     assert app.voice.said[-1] == (scene.verdict_sentence(), True)
     finish_round(app)
@@ -86,6 +86,62 @@ def test_recognition_ends_the_round_early_with_the_winning_guess_time(app_factor
     winning = [t for t, top in store.guesses(row["id"]) if top[0][0] == scene.word and top[0][1] >= 0.5]
     assert row["guessed_at_ms"] == winning[0]
     assert row["duration_ms"] >= row["guessed_at_ms"]
+
+
+def recognised_mid_stroke(app):
+    """Draw until the machine knows, the pen still down; the points drawn so far."""
+    scene = app.scene
+    points = circle_points(scene.canvas.rect, 60)
+    app.step([mouse_down(points[0])], 1 / 60)
+    for count, point in enumerate(points[1:], start=2):
+        app.step([mouse_move(point)], 1 / 60)
+        app.guesser.wait_idle()
+        app.step([], 1 / 60)
+        if scene.phase == "verdict":
+            return points[:count], points[count:]
+    raise AssertionError("never recognised")
+
+
+def test_recognised_mid_stroke_the_stored_drawing_ends_where_the_pen_lifts(app_factory, store):
+    holder = {}
+    app = holder["app"] = app_factory(
+        classifier=ScriptedClassifier(recognizes_after(lambda: holder["app"].scene.word, 20)), seconds=20)
+    start_game(app)
+    scene = app.scene
+    drawn, rest = recognised_mid_stroke(app)
+    assert scene.recognized and scene.canvas.drawing_now
+    guessed_at = scene.guessed_at_ms
+    for point in rest[:15]:                 # the player finishes the line, 15 more moves, then lifts
+        app.step([mouse_move(point)], 1 / 60)
+    app.step([mouse_up(rest[15])], 1 / 60)
+    app.step([mouse_down(rest[20])], 1 / 60)   # no new stroke once the verdict shows
+    app.step([mouse_move(rest[25])], 1 / 60)
+    finish_round(app)
+    assert app.rounds.flush(5)
+    row = next(store.drawings())
+    assert len(row["drawing"]) == 1
+    xs, ys, ts = row["drawing"][0]
+    assert len(xs) == len(drawn) + 16
+    assert (xs[-1], ys[-1]) == scene.canvas.to_canvas(rest[15])
+    assert row["guessed_at_ms"] == guessed_at and row["duration_ms"] >= ts[-1] > guessed_at
+    assert row["recognized"] is True
+
+
+def test_a_pen_held_down_after_recognition_is_waited_for_one_second_at_most(app_factory, store):
+    from game.scenes.drawing import STROKE_FINISH_WAIT
+    holder = {}
+    app = holder["app"] = app_factory(
+        classifier=ScriptedClassifier(recognizes_after(lambda: holder["app"].scene.word, 20)), seconds=20)
+    start_game(app)
+    scene = app.scene
+    drawn, rest = recognised_mid_stroke(app)
+    steps(app, STROKE_FINISH_WAIT * 0.8, dt=0.05)
+    assert scene.canvas.drawing_now and scene.result is None   # still waiting for the pen
+    steps(app, STROKE_FINISH_WAIT * 0.3, dt=0.05)
+    assert not scene.canvas.drawing_now and scene.result is not None
+    scene.handle(mouse_move(rest[5]))                        # too late: not part of the drawing
+    assert len(scene.result.drawing[0][0]) == len(drawn) == scene.canvas.point_count
+    assert app.rounds.flush(5) and next(store.drawings())["drawing"] == scene.result.drawing
 
 
 def test_time_out_says_sorry_and_stores_the_final_guesses(app_factory, store):
@@ -274,3 +330,15 @@ def test_window_resize_keeps_the_drawing(app_factory):
     assert scene.canvas.drawing() == before
     draw_stroke(app, circle_points(scene.canvas.rect, 6))
     assert len(scene.canvas.strokes) == 2
+
+
+def test_explain_never_shows_the_players_own_drawing_before_its_session_id_is_known(app_factory, store):
+    app = app_factory(rounds=1, seconds=0.5)
+    start_game(app)
+    draw_stroke(app, circle_points(app.scene.canvas.rect, 8))
+    finish_round(app)
+    assert app.rounds.flush(5)
+    result = app.game.results[0]
+    app.game.session.id = None   # the moment between the writer's commit and the id it hands back
+    app.explain(0)
+    assert result.key not in {row.get("key") for row in app.scene.others}

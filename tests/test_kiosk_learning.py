@@ -10,7 +10,7 @@ import time
 import pytest
 
 from game.kiosk.controller import Kiosk
-from game.kiosk.learning import LearningConfig, OnSiteLearning
+from game.learning import LearningConfig, OnSiteLearning
 from game_fixtures import answer_consent, click, make_app, settle
 from model import synth, teaching
 from model.classify import BUNDLED_PATH
@@ -69,7 +69,7 @@ def test_a_job_is_never_credited_with_an_older_outcome_under_the_same_clock_time
                                                                                  caplog):
     import types
 
-    import game.kiosk.learning
+    import game.learning
     old = tmp_path / "models" / "old.pt"
     old.parent.mkdir()
     shutil.copy(BUNDLED_PATH, old)
@@ -77,7 +77,7 @@ def test_a_job_is_never_credited_with_an_older_outcome_under_the_same_clock_time
     learning = OnSiteLearning(store, tmp_path / "kiosk.db", every=300, current_path=None, python="/bin/true")
     learning.activate(learning.poll())                      # v-old was swapped in and recorded long ago
     frozen = types.SimpleNamespace(strftime=lambda fmt: "19700101-000042", monotonic=time.monotonic)
-    monkeypatch.setattr(game.kiosk.learning, "time", frozen)      # the clock came back to that second
+    monkeypatch.setattr(game.learning, "time", frozen)      # the clock came back to that second
     assert learning.maybe_start(600)
     learning.process.wait()                                 # and this job dies without an outcome
     assert learning.poll() is None and "no outcome" in caplog.text
@@ -123,10 +123,10 @@ def test_erased_drawings_do_not_stop_learning_for_good(tmp_path, store):
 
 
 def test_no_retraining_starts_on_a_disk_its_snapshot_would_fill(tmp_path, store, monkeypatch, caplog):
-    import game.kiosk.learning
+    import game.learning
     learning = OnSiteLearning(store, tmp_path / "kiosk.db", every=100, current_path=None, python="/bin/true")
     nearly_full = shutil.disk_usage(tmp_path)._replace(free=50 * 1024 * 1024)
-    monkeypatch.setattr(game.kiosk.learning.shutil, "disk_usage", lambda path: nearly_full)
+    monkeypatch.setattr(game.learning.shutil, "disk_usage", lambda path: nearly_full)
     assert not learning.maybe_start(100) and not learning.running
     assert "retraining put off: 50 MB free" in caplog.text
     assert not learning.maybe_start(150)                    # not retried after every game

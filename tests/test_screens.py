@@ -34,7 +34,9 @@ from game.scenes.title import TitleScene  # noqa: E402
 from game.settings import LANGUAGES  # noqa: E402
 from game_fixtures import CATEGORIES, make_app  # noqa: E402
 from model import labour  # noqa: E402
+from model.quickdraw.download import quickdraw_categories  # noqa: E402
 from model.store import Store  # noqa: E402
+from model.teaching import NEW_WORDS  # noqa: E402
 
 SIZES = [(1280, 800), (1024, 768)]
 SHOTS = os.environ.get("PENNYDRAW_SHOTS")
@@ -42,6 +44,9 @@ SHOTS = os.environ.get("PENNYDRAW_SHOTS")
 # sources and column headings are the smallest: 12 px at 1024x768).
 MIN_TEXT_PX = 12
 CIRCLE = [[[10, 60, 110, 60, 10], [60, 10, 60, 110, 60], [0, 300, 600, 900, 1200]]]
+# The longest of Quick, Draw!'s words the machine does not know: a "teach the machine" round's prompt
+# (shown as its English name, marked, until its translations land) and a word visitors taught it.
+TEACH_WORD = max(sorted(set(quickdraw_categories()) - set(CATEGORIES)), key=len)
 
 
 def citation_forms(rates) -> dict[str, tuple[str, ...]]:
@@ -56,11 +61,13 @@ def longest(tr, count):
 def results_for(app, pattern=(True, False, False, True, False, True)):
     """Six finished rounds of the longest names, with long times and many guesses."""
     words = longest(app.translations, 6)
-    return [RoundResult(word=word, drawing=CIRCLE if index != 2 else [], recognized=ok,
-                        guessed_at_ms=12_345 if ok else None, duration_ms=19_999,
-                        guesses=[(100 * k, [(words[0], 0.61), (words[1], 0.2), (word, 0.1)]) for k in range(40)],
-                        final=[(words[(index + 1) % 6], 0.6), (words[(index + 2) % 6], 0.25), (word, 0.1)])
-            for index, (word, ok) in enumerate(zip(words, pattern))]
+    results = [RoundResult(word=word, drawing=CIRCLE if index != 2 else [], recognized=ok,
+                           guessed_at_ms=12_345 if ok else None, duration_ms=19_999,
+                           guesses=[(100 * k, [(words[0], 0.61), (words[1], 0.2), (word, 0.1)]) for k in range(40)],
+                           final=[(words[(index + 1) % 6], 0.6), (words[(index + 2) % 6], 0.25), (word, 0.1)])
+               for index, (word, ok) in enumerate(zip(words, pattern))]
+    results[4].word, results[4].taught = TEACH_WORD, True   # a word the machine was being taught
+    return results
 
 
 def fill_store(store, app):
@@ -72,8 +79,13 @@ def fill_store(store, app):
                                [(100, [(word, 0.5), ("sun", 0.2), ("cat", 0.1)])])
     metrics = lambda top1: {"quickdraw:sample": {"top1": top1}}  # noqa: E731
     store.record_model("v1", "a.pt", 100_000, metrics(0.5), trained_at=datetime(2025, 1, 1, tzinfo=timezone.utc))
-    store.record_model("v2", "b.pt", 101_234, metrics(0.61), player_examples=1_234,
-                       trained_at=datetime(2025, 6, 1, tzinfo=timezone.utc))
+    # v2 learned two words visitors taught it; two more are being taught.
+    store.record_model("v2", "b.pt", 101_234, {**metrics(0.61), NEW_WORDS: {TEACH_WORD: 1_023, "piano": 21}},
+                       player_examples=1_234, trained_at=datetime(2025, 6, 1, tzinfo=timezone.utc))
+    session = store.start_session()
+    for word, count in (("hockey stick", 19), ("crab", 3)):
+        for _ in range(count):
+            store.save_drawing(session, word, CIRCLE, False, None, 19_000, [])
 
 
 def tour(app, store):
@@ -130,11 +142,29 @@ def tour(app, store):
             yield f"verdict-{'hit' if recognized else 'miss'}-{tag}", scene(
                 lambda: DrawingScene(app, app.game.prompts[0]), verdict)
 
+        def teach_round():
+            # Round 2 is a word the machine does not know: the player teaches it.
+            app.game.prompts[1] = TEACH_WORD
+            app.game.teaching = frozenset({TEACH_WORD})
+            app.game.results = results_for(app)[:1]
+            return PromptScene(app, TEACH_WORD)
+        yield f"prompt-teach-{tag}", scene(teach_round)
+        yield f"drawing-teach-{tag}", scene(lambda: DrawingScene(app, TEACH_WORD), guessing)
+        for ink in (True, False):
+            def thanks(screen, ink=ink):
+                guessing(screen)
+                if not ink:
+                    screen.canvas.strokes = []
+                screen.phase = "verdict"
+            yield f"verdict-teach-{'thanks' if ink else 'nothing'}-{tag}", scene(
+                lambda: DrawingScene(app, TEACH_WORD), thanks)
+
         def finished():
             app.game.results = results_for(app)
             return GameOverScene(app)
         yield f"gameover-{tag}", scene(finished)
-        for index in (0, 1, 3):  # players drew the first words; nobody drew the fourth: generated doodles
+        # Players drew the first words; nobody drew the fourth (generated doodles); the fifth was taught.
+        for index in (0, 1, 3, 4):
             yield f"explain-{index}-{tag}", scene(lambda index=index: _entered(ExplainScene(app, index)))
         yield f"payslip-{tag}", scene(lambda: PayslipScene(app))
 
@@ -143,7 +173,18 @@ def tour(app, store):
         yield f"payslip-saved-{tag}", scene(lambda: PayslipScene(app), saved)
         yield f"payslip-failed-{tag}", scene(lambda: PayslipScene(app),
                                              lambda s: setattr(s, "error", "No space left on device"))
+
+        def retraining_off():
+            app.settings.retrain_every = 0   # the slip and the taught screen stop promising a retraining
+            return PayslipScene(app)
+        yield f"payslip-no-retraining-{tag}", scene(retraining_off)
+        yield f"taught-no-retraining-{tag}", scene(lambda: _entered(TaughtScene(app)))
+        app.settings.retrain_every = 30
         yield f"taught-{tag}", scene(lambda: _entered(TaughtScene(app)))
+
+        def nothing_taught(screen):
+            screen.taught, screen.learning = [], []
+        yield f"taught-no-words-{tag}", scene(lambda: _entered(TaughtScene(app)), nothing_taught)
 
         def bundled():
             # A fresh install: the bundled model, which learned only from the doodle generator.

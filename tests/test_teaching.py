@@ -90,3 +90,86 @@ def test_parse_time():
     assert parse_time("2025-01-01T10:00:00.000+00:00") == T0 + timedelta(hours=10)
     assert parse_time("2025-01-01") == T0  # naive means UTC
     assert parse_time("yesterday") is None and parse_time(None) is None and parse_time("") is None
+
+
+# --- new words: what retrainings added, and which words a game asks players to teach ---------------
+import random  # noqa: E402
+
+import pytest  # noqa: E402
+
+from model.teaching import (NEW_WORDS, plan_game, taught_words, teach_candidates, teach_count,  # noqa: E402
+                            teach_words)
+
+ALL = ["piano", "crab", "bear", "cat", "sun", "monkey", "necklace", "lion"]
+KNOWN = ["cat", "sun"]
+
+
+def test_the_new_words_of_a_retraining_are_no_evaluation_set():
+    metrics = {**nested(quickdraw_sample=0.7), NEW_WORDS: {"piano": 1, "crab": 0}}
+    assert accuracies(metrics) == {"quickdraw sample": 0.7}
+    rows = [{"version": "v2", "trained_at": "2025-02-01T00:00:00", "metrics": metrics, "active": True}]
+    assert history(rows).eval_set == "quickdraw sample"
+
+
+def test_taught_words_come_from_models_that_played_each_word_once_oldest_first():
+    def row(version, day, words, decision=None, active=False):
+        metrics = {NEW_WORDS: words, **({"decision": decision} if decision else {})}
+        return {"version": version, "trained_at": (T0 + timedelta(days=day)).isoformat(), "metrics": metrics,
+                "active": active}
+    models = [row("v3", 3, {"piano": 40, "crab": 22}, "swapped in", active=True),
+              row("v2", 2, {"piano": 21}, "swapped in"),
+              row("v4", 4, {"bear": 25}, "kept the current model"),        # judged worse: never played
+              row("v1", 1, {"monkey": 30}),                                 # train.py --db: no decision
+              row("v0", 0, {"lion": "many", "necklace": -3})]               # nonsense is skipped
+    words = taught_words(models)
+    assert [(w.word, w.drawings, w.version) for w in words] == [("monkey", 30, "v1"), ("piano", 21, "v2"),
+                                                               ("crab", 22, "v3")]
+    assert words[1].learned_at == T0 + timedelta(days=2)
+    assert taught_words([{"version": "x", "metrics": None}]) == []
+
+
+def test_teach_candidates_are_unknown_words_closest_to_the_threshold_first():
+    counts = {"piano": 12, "crab": 19, "bear": 20, "monkey": 25, "cat": 500}
+    assert teach_candidates(ALL, KNOWN, counts, needed=20) == [
+        "crab", "piano", "necklace", "lion", "bear", "monkey"]    # enough drawings: waiting, asked for last
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_teach_words_favour_the_words_closest_to_being_learned(seed):
+    rng = random.Random(seed)
+    counts = {"piano": 15, "crab": 14, "bear": 13, "monkey": 2}
+    words = teach_words(ALL, KNOWN, counts, needed=20, count=1, rng=rng)
+    assert len(words) == 1 and words[0] in {"piano", "crab", "bear"}
+    two = teach_words(ALL, KNOWN, counts, needed=20, count=2, rng=rng)
+    assert len(set(two)) == 2 and not set(two) & set(KNOWN)
+
+
+def test_with_no_drawings_yet_every_unknown_word_can_be_asked():
+    rng = random.Random(3)
+    asked = {teach_words(ALL, KNOWN, {}, needed=20, count=1, rng=rng)[0] for _ in range(300)}
+    assert asked == set(ALL) - set(KNOWN)
+
+
+def test_a_machine_that_knows_every_word_has_nothing_to_be_taught():
+    assert teach_words(KNOWN, KNOWN, {}, needed=20, count=2, rng=random.Random(1)) == []
+
+
+def test_teach_count_is_the_share_of_a_game_never_all_of_it():
+    rng = random.Random(5)
+    assert {teach_count(6, 1 / 6, rng) for _ in range(200)} == {1}
+    assert {teach_count(6, 0.0, rng) for _ in range(50)} == {0}
+    assert {teach_count(6, 1.0, rng) for _ in range(50)} == {6}
+    assert {teach_count(2, 0.9, rng) for _ in range(50)} == {1}        # a game of several keeps a known word
+    ones = [teach_count(1, 1 / 6, rng) for _ in range(3000)]
+    assert set(ones) == {0, 1} and 0.12 < sum(ones) / len(ones) < 0.21
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_plan_game_never_opens_with_a_word_to_teach(seed):
+    known = ["cat", "sun", "fish", "tree", "house", "bird"]
+    prompts = plan_game(known, ["piano"], random.Random(seed))
+    assert len(prompts) == 6 and prompts[0] == "cat" and "piano" in prompts
+    assert [p for p in prompts if p != "piano"] == [p for p in known if p in prompts]
+    assert plan_game(["cat"], ["piano"], random.Random(seed)) == ["piano"]   # a one-round game at a share of 1
+    with pytest.raises(ValueError):
+        plan_game(["cat"], ["piano", "crab"], random.Random(seed))

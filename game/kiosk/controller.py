@@ -9,7 +9,8 @@
   loop comes back, so the next visitor never sees the previous visitor's drawings or pay slip;
 - the App tells it when a game starts, finishes or is abandoned (it is one of `App.game_listeners`):
   those go to the log, and after each one on-site learning may start a retraining
-  (`learning.py`); a retrained model is swapped in only on the attract loop, between two games;
+  (`game/learning.py`, the loop the home game uses too); a retrained model is swapped in only between
+  two games;
 - it survives a bug: `recover` (the frame loop calls it when a frame raises, see `run.py`) logs it
   and goes back to the attract loop; only a storm of errors stops the process, for systemd to
   restart it;
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING
 
 import pygame
 
+from ..learning import LearningLoop
 from ..scenes.attract import AttractScene
 from ..scenes.pinpad import PinPadScene
 from .logs import format_fields
@@ -35,7 +37,7 @@ from .visitor_filter import KEEP, OPERATOR, VisitorFilter, grab_keyboard, is_vis
 if TYPE_CHECKING:
     from ..app import App
     from ..rounds import Game
-    from .learning import OnSiteLearning
+    from ..learning import OnSiteLearning
 
 log = logging.getLogger("pennydraw.kiosk")
 
@@ -54,7 +56,7 @@ class Kiosk:
         self.exit_code: int | None = None  # OPERATOR_EXIT_CODE once the operator left
         self.games_started = self.games_finished = self.games_abandoned = 0
         self.errors: deque[float] = deque()
-        self._check_learning = True
+        self.learning_loop: LearningLoop | None = LearningLoop(app, learning) if learning is not None else None
 
     @property
     def idle(self) -> float:
@@ -80,6 +82,8 @@ class Kiosk:
         self.app.kiosk = self
         self.app.quit_allowed = False
         self.app.game_listeners.append(self)
+        if self.learning_loop is not None:
+            self.learning_loop.install()
         self.memory.settle()
         try:
             pygame.mouse.set_visible(False)   # touch first; a mouse still works, just unseen
@@ -139,8 +143,8 @@ class Kiosk:
         if self.idle_reset.due(scene):
             log.info(format_fields("idle reset", scene=scene.name, idle_seconds=self.idle))
             self.go_home()
-        if self.learning is not None and self.app.scene.name == "attract":
-            self._learn()
+        if self.learning_loop is not None:
+            self.learning_loop.tick()
 
     # --- what the App tells it about games ------------------------------------------------------
     def game_started(self, game: Game) -> None:
@@ -162,21 +166,8 @@ class Kiosk:
         kept = sum(result.has_ink for result in game.results) if game.donated else 0   # for the store
         log.info(format_fields(f"game {how}", rounds=len(game.results), of=len(game.prompts),
                                recognised=game.score, kept=kept))
-        self._check_learning = True
 
-    # --- learning and errors --------------------------------------------------------------------
-    def _learn(self) -> None:
-        if self._check_learning:
-            self._check_learning = False
-            totals = self.app.read_totals()
-            if totals is not None:
-                self.learning.maybe_start(int(totals.get("drawings", 0)))
-        outcome = self.learning.poll()
-        if outcome is not None:
-            classifier = self.learning.activate(outcome)
-            if classifier is not None:
-                self.app.use_classifier(classifier)   # between games only: this is the attract loop
-
+    # --- errors ---------------------------------------------------------------------------------
     def recover(self, error: BaseException) -> None:
         """A frame raised: log it and go back to the attract loop; re-raise in an error storm."""
         now = time.monotonic()

@@ -25,7 +25,7 @@ from ..app import App
 from ..hooks import FrameHooks
 from .autoplay import AutoplaySpec, Visitors
 from .controller import Kiosk
-from .learning import OnSiteLearning
+from ..learning import LearningConfig, OnSiteLearning
 from .logs import close_kiosk_logging, default_log_path, format_fields, setup_kiosk_logging
 from .startup_checks import StartupReport, check_database, check_disk, choose_model
 
@@ -115,7 +115,8 @@ def kiosk_main(settings) -> int:
             log.error("cannot start: %s", error)
             return 2
         if settings.retrain_every > 0:
-            learning = OnSiteLearning(store, settings.db, settings.retrain_every, report.model_path)
+            learning = OnSiteLearning(store, settings.db, settings.retrain_every, report.model_path,
+                                      config=LearningConfig(new_word_min=settings.teach_word_drawings))
         kiosk = Kiosk(app, learning).install()
         if settings.autoplay:
             visitors = Visitors(AutoplaySpec.parse(settings.autoplay))

@@ -2,7 +2,8 @@
 
 Kept apart from `drawing.py` (the round's rules) so each file stays readable. `layout` places a
 square canvas as large as the window allows, with the side panel to its right in a landscape window
-and below it in a portrait one. `draw` only reads the scene's state.
+and below it in a portrait one; a teaching round adds its note above the guesses and a Done button.
+`draw` only reads the scene's state.
 """
 from __future__ import annotations
 
@@ -32,9 +33,11 @@ class DrawingLayout:
     undo: pygame.Rect
     clear: pygame.Rect
     meter: pygame.Rect     # the labour meter: labels made and seconds worked this game
+    note: pygame.Rect      # a teaching round's "I don't know this word yet" (empty otherwise)
+    done: pygame.Rect      # a teaching round's Done button (empty otherwise)
 
 
-def layout(size: tuple[int, int], u: float) -> DrawingLayout:
+def layout(size: tuple[int, int], u: float, teaching: bool = False) -> DrawingLayout:
     width, height = size
     px = lambda value: max(1, round(value * u))  # noqa: E731 (a local unit converter)
     margin = px(32)
@@ -54,6 +57,8 @@ def layout(size: tuple[int, int], u: float) -> DrawingLayout:
         buttons_top = panel.bottom - buttons_h
         meter = pygame.Rect(panel.left, buttons_top - px(12) - px(36), panel.width, px(36))
         bubble_top = clock_centre[1] + radius + px(22)
+        note = pygame.Rect(panel.left, bubble_top, panel.width, px(76) if teaching else 0)
+        bubble_top = note.bottom + px(14) if teaching else bubble_top
         bars_h = int((meter.top - px(8) - bubble_top) * 0.46)
         bubble = pygame.Rect(panel.left, bubble_top, panel.width,
                              meter.top - px(8) - bubble_top - bars_h - px(24))
@@ -73,14 +78,21 @@ def layout(size: tuple[int, int], u: float) -> DrawingLayout:
         clock_centre = (upper.left + radius, upper.centery)
         right = pygame.Rect(upper.left + 2 * radius + px(20), upper.top,
                             upper.width - 2 * radius - px(20), upper.height)
+        note = pygame.Rect(right.left, right.top, right.width, int(right.height * 0.28) if teaching else 0)
+        if teaching:
+            right.top, right.height = note.bottom + px(10), right.height - note.height - px(10)
         bubble = pygame.Rect(right.left, right.top, right.width, int(right.height * 0.55))
         bars = pygame.Rect(right.left + px(8), bubble.bottom + px(8), right.width - px(16),
                            right.bottom - bubble.bottom - px(8))
     gap = px(16)
-    half = (buttons.width - gap) // 2
-    undo = pygame.Rect(buttons.left, buttons.top, half, buttons.height)
-    clear = pygame.Rect(buttons.left + half + gap, buttons.top, half, buttons.height)
-    return DrawingLayout(header, counter, canvas, clock_centre, radius, bubble, bars, undo, clear, meter)
+    count = 3 if teaching else 2
+    each = (buttons.width - (count - 1) * gap) // count
+    undo, clear, done = (pygame.Rect(buttons.left + i * (each + gap), buttons.top, each, buttons.height)
+                         for i in range(3))
+    if not teaching:
+        done = pygame.Rect(buttons.left, buttons.top, 0, 0)
+    return DrawingLayout(header, counter, canvas, clock_centre, radius, bubble, bars, undo, clear, meter, note,
+                         done)
 
 
 def draw_static(scene, surface: pygame.Surface) -> None:
@@ -106,6 +118,10 @@ def draw_static(scene, surface: pygame.Surface) -> None:
         tail = [(rect.centerx - px(16), rect.top + 2), (rect.centerx, rect.top - px(16)),
                 (rect.centerx + px(16), rect.top + 2)]
     pygame.draw.polygon(surface, theme.PAPER, tail)
+    if scene.teaching:
+        card(surface, view.note, theme.TEACH, px(20), shadow=px(5))
+        text.draw(surface, scene.t("teach_banner"), view.note.inflate(-px(28), -px(14)), theme.PAPER,
+                  max_size=px(30))
 
 
 def draw_header(scene, surface: pygame.Surface, rect: pygame.Rect) -> None:
@@ -233,7 +249,7 @@ def draw_meter(scene, surface: pygame.Surface) -> None:
 
 def draw_verdict(scene, surface: pygame.Surface) -> None:
     px, canvas = scene.px, scene.canvas.rect
-    colour = theme.SUCCESS if scene.recognized else theme.MISS
+    colour = theme.TEACH if scene.teaching else theme.SUCCESS if scene.recognized else theme.MISS
     banner = pygame.Rect(0, 0, int(canvas.width * 0.92), max(px(150), int(canvas.height * 0.3)))
     # Low on the paper, so the player still sees most of the drawing the verdict is about.
     banner.midbottom = (canvas.centerx, canvas.bottom - int(canvas.width * 0.04))

@@ -70,6 +70,10 @@ class ExplainScene(Scene):
                 rows = store.random_drawings(word, count, exclude_session=self.app.game.session)
             except Exception:
                 log.exception("could not read drawings of %r from the store", word)
+            # The session's id is known only once its first round is committed: until the writer
+            # thread has said so, the player's own drawing could come back as somebody else's.
+            own = {result.key for result in self.app.game.results}
+            rows = [row for row in rows if row.get("key") not in own]
         if rows or word not in synth.RECIPES:
             return rows
         self.generated.add(section)
@@ -110,7 +114,8 @@ class ExplainScene(Scene):
     def draw_static(self, surface: pygame.Surface) -> None:
         surface.fill(theme.BACKGROUND)
         text, px, tr = self.app.text, self.px, self.app.translations
-        text.draw(surface, self.t("explain_title", thing=tr.thing(self.result.word)), self.title_rect,
+        title = "explain_title_taught" if self.result.taught else "explain_title"   # it does not know it yet
+        text.draw(surface, self.t(title, thing=tr.thing(self.result.word)), self.title_rect,
                   theme.ACCENT, max_size=px(48))
         draw_result_card(self, surface, self.mine_rect, self.result, key=("mine", self.index))
         area = self.others_rect

@@ -56,8 +56,15 @@ class GameOverScene(Scene):
         self.app.voice.say(self.score_sentence(), interrupt=True)
 
     def score_sentence(self) -> str:
+        """The score over the words the machine knows (a taught word cannot be guessed)."""
         game = self.app.game
-        return self.t(score_key(game.score, len(game.results)), score=game.score, total=len(game.results))
+        known = self.known_rounds()
+        if known == 0:
+            return self.t("score_only_taught")
+        return self.t(score_key(game.score, known), score=game.score, total=known)
+
+    def known_rounds(self) -> int:
+        return sum(1 for result in self.app.game.results if not result.taught)
 
     def handle(self, event: pygame.event.Event) -> None:
         if self.handle_buttons(event):
@@ -109,7 +116,7 @@ class GameOverScene(Scene):
         surface.fill(theme.BACKGROUND)
         text, px, game = self.app.text, self.px, self.app.game
         text.draw(surface, self.score_sentence(), self.title_rect, theme.ACCENT, max_size=px(52),
-                  figures=(shown(game.score, "session"), shown(len(game.results), "session")))
+                  figures=(shown(game.score, "session"), shown(self.known_rounds(), "session")))
         text.draw(surface, self.t("tap_to_explain"), self.subtitle_rect, theme.TEXT_SOFT,
                   max_size=px(28), bold=False)
         for index, (cell, result) in enumerate(zip(self.cells, game.results)):
@@ -143,8 +150,11 @@ def draw_result_card(scene: Scene, surface: pygame.Surface, rect: pygame.Rect, r
     text.draw(surface, tr.name(result.word), name_rect, theme.INK, max_size=px(36), align="left")
     seconds = tr.number((result.guessed_at_ms or 0) / 1000, 1)
     verdict = scene.t("guessed_in", seconds=seconds) if result.recognized else scene.t("not_guessed")
+    colour = theme.SUCCESS if result.recognized else theme.MISS
+    if result.taught:
+        verdict, colour = scene.t("taught_card"), theme.TEACH
     verdict_rect = pygame.Rect(words.left, name_rect.bottom, words.width, int(line_h * 1.2))
-    text.draw(surface, verdict, verdict_rect, theme.SUCCESS if result.recognized else theme.MISS,
+    text.draw(surface, verdict, verdict_rect, colour,
               max_size=px(26), align="left", figures=(shown(seconds, "session"),) if result.recognized else ())
     top = result.top[:3]
     list_top = verdict_rect.bottom + int(line_h * 0.2)

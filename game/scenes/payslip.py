@@ -77,6 +77,7 @@ class PayslipScene(Scene):
                                   when=self.app.game_started_at and self.app.game_started_at.astimezone(),
                                   db_name=Path(str(self.app.settings.db)).name,
                                   keep_days=self.app.settings.keep_days,
+                                  retrains=self.app.settings.retrain_every > 0,
                                   watched=times_watched(game.results, self.app.store, game.session))
             self._sheet_key = tr.lang
         return self._sheet

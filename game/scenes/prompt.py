@@ -1,7 +1,9 @@
 """The prompt card before each round: "Draw: a cat, in under 20 seconds". A tap or a key starts it.
 
 The card also shows where the player is in the game (round 2 of 6, one dot per round, green for
-guessed, red for missed) and says the prompt aloud.
+guessed, red for missed, blue for taught) and says the prompt aloud. For a word the machine does not
+know (a "teach the machine" round) the card says so first: "I don't know this word yet: you are
+teaching me", and that Done ends the drawing.
 """
 from __future__ import annotations
 
@@ -19,14 +21,15 @@ class PromptScene(Scene):
     def __init__(self, app, word: str) -> None:
         super().__init__(app)
         self.word = word
+        self.teaching = app.game is not None and word in app.game.teaching
         self.go_button = Button("", self.begin, style="accent")
         self.buttons = [self.go_button]
         self._begun = False
 
     def enter(self) -> None:
         tr = self.app.translations
-        self.app.voice.say(self.t("prompt_sentence", thing=tr.thing(self.word),
-                                  seconds=self.seconds_text()), interrupt=True)
+        key = "teach_prompt_sentence" if self.teaching else "prompt_sentence"
+        self.app.voice.say(self.t(key, thing=tr.thing(self.word), seconds=self.seconds_text()), interrupt=True)
 
     def seconds_text(self) -> str:
         return self.app.translations.number(self.app.settings.seconds,
@@ -77,12 +80,17 @@ class PromptScene(Scene):
         card(surface, self.card_rect, theme.PAPER, px(36), shadow=px(10), rim=theme.PAPER_EDGE)
         round_text = (self.t("round_of", n=game.index + 1, total=len(game.prompts)) if len(game.prompts) > 1
                       else self.t("round_only"))  # "Drawing 1 of 1" reads oddly in a one-round game
-        text.draw(surface, round_text, self.round_rect, theme.INK_SOFT, max_size=px(30),
-                  figures=(shown(game.index + 1, "session"), shown(len(game.prompts), "settings")))
+        if self.teaching:   # said first and plainly: the machine cannot guess this one
+            text.draw(surface, self.t("teach_banner"), self.round_rect, theme.TEACH, max_size=px(34))
+        else:
+            text.draw(surface, round_text, self.round_rect, theme.INK_SOFT, max_size=px(30),
+                      figures=(shown(game.index + 1, "session"), shown(len(game.prompts), "settings")))
         text.draw(surface, self.t("draw_label"), self.label_rect, theme.INK, max_size=px(52))
-        text.draw(surface, tr.thing(self.word), self.thing_rect, theme.MISS, max_size=px(120))
-        text.draw(surface, self.t("in_under", seconds=self.seconds_text()), self.time_rect,
-                  theme.INK, max_size=px(44), bold=False, figures=(shown(self.seconds_text(), "settings"),))
+        text.draw(surface, tr.thing(self.word), self.thing_rect, theme.TEACH if self.teaching else theme.MISS,
+                  max_size=px(120))
+        text.draw(surface, self.t("teach_time" if self.teaching else "in_under", seconds=self.seconds_text()),
+                  self.time_rect, theme.INK, max_size=px(44), bold=False,
+                  figures=(shown(self.seconds_text(), "settings"),))
         self._draw_progress(surface)
 
     def _draw_progress(self, surface: pygame.Surface) -> None:
@@ -94,7 +102,8 @@ class PromptScene(Scene):
         for index in range(count):
             centre = (left + index * gap, self.dots_y)
             if index < len(game.results):
-                colour = theme.SUCCESS if game.results[index].recognized else theme.MISS
+                result = game.results[index]
+                colour = theme.TEACH if result.taught else theme.SUCCESS if result.recognized else theme.MISS
                 pygame.draw.circle(surface, colour, centre, radius)
             elif index == game.index:
                 pygame.draw.circle(surface, theme.ACCENT, centre, radius)

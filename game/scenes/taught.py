@@ -5,6 +5,10 @@ every version recorded in the store's `models` table, measured on one evaluation
 `model.teaching.history`, with the version the game guesses with ringed. Beside it: how many of the
 drawings behind that version came from players, what becomes of this game's drawings, and, when the
 machine was retrained during the game, that the player's earlier drawings may already be in it.
+
+Under the plot, the words visitors taught it (`model.teaching.taught_words`: when, from how many
+drawings), newest first, and the words it is being taught with how many drawings they have of the
+number a retraining needs (`Settings.teach_word_drawings`).
 """
 from __future__ import annotations
 
@@ -35,6 +39,8 @@ class TaughtScene(Scene):
         self.models: list[dict] = []
         self.history = teaching.history([])
         self.retrained: list[dict] = []
+        self.taught: list[teaching.TaughtWord] = []
+        self.learning: list[tuple[str, int]] = []   # (word, drawings so far) being taught, closest first
 
     def enter(self) -> None:
         """Read the models table once (a broken store leaves the screen with what the checkpoint says)."""
@@ -49,7 +55,22 @@ class TaughtScene(Scene):
         started = self.app.game_started_at
         self.retrained = (teaching.retrained_since(self.models, started, running["version"])
                           if started is not None and self.donated else [])
+        self.taught = teaching.taught_words(self.models)
+        self.learning = self._being_taught()
         self.app.voice.say(self.t("taught_button"), interrupt=True)
+
+    def _being_taught(self) -> list[tuple[str, int]]:
+        """Words the machine does not know that visitors have started to draw, closest to learned first."""
+        try:
+            counts = self.app.store.word_counts() if self.app.store is not None else {}
+        except Exception:
+            log.exception("could not count the drawings of each word")
+            return []
+        from model.quickdraw.download import quickdraw_categories
+        needed = self.app.settings.teach_word_drawings
+        known = set(getattr(self.app.classifier, "categories", ())) | {w.word for w in self.taught}
+        words = teaching.teach_candidates(quickdraw_categories(), known, counts, needed)
+        return [(word, counts[word]) for word in words if 0 < counts.get(word, 0)]
 
     def generated_examples(self, version: str) -> int:
         """How many of the drawings behind `version` the doodle generator drew: known from the data
@@ -88,7 +109,8 @@ class TaughtScene(Scene):
                            shown(tr.number(generated), "machine"))))
         drawn = tr.number(sum(1 for result in self.app.game.results if result.has_ink))
         if self.donated:
-            facts.append((drawn, self.t("taught_yours_donated", count=drawn), (shown(drawn, "session"),)))
+            key = "taught_yours_donated" if self.app.settings.retrain_every > 0 else "taught_yours_no_retraining"
+            facts.append((drawn, self.t(key, count=drawn), (shown(drawn, "session"),)))
         else:
             facts.append(("0", self.t("taught_yours_declined"), (shown("0", "session"),)))
         if self.retrained:
@@ -117,20 +139,23 @@ class TaughtScene(Scene):
                            buttons_top - self.title_rect.bottom - px(30))
         if width >= height:
             plot_w = int(body.width * 0.58)
-            self.plot_rect = pygame.Rect(body.left, body.top, plot_w, body.height)
+            left = pygame.Rect(body.left, body.top, plot_w, body.height)
             self.facts_rect = pygame.Rect(body.left + plot_w + px(24), body.top, body.width - plot_w - px(24),
                                           body.height)
         else:
-            plot_h = int(body.height * 0.5)
-            self.plot_rect = pygame.Rect(body.left, body.top, body.width, plot_h)
-            self.facts_rect = pygame.Rect(body.left, body.top + plot_h + px(20), body.width,
-                                          body.height - plot_h - px(20))
+            left = pygame.Rect(body.left, body.top, body.width, int(body.height * 0.6))
+            self.facts_rect = pygame.Rect(body.left, left.bottom + px(20), body.width,
+                                          body.bottom - left.bottom - px(20))
+        words_h = int(left.height * 0.34)
+        self.plot_rect = pygame.Rect(left.left, left.top, left.width, left.height - words_h - px(16))
+        self.words_rect = pygame.Rect(left.left, self.plot_rect.bottom + px(16), left.width, words_h)
 
     def draw_static(self, surface: pygame.Surface) -> None:
         surface.fill(theme.BACKGROUND)
         text, px = self.app.text, self.px
         text.draw(surface, self.t("taught_button"), self.title_rect, theme.ACCENT, max_size=px(52))
         self._draw_plot(surface)
+        self._draw_words(surface)
         self._draw_facts(surface)
 
     def draw(self, surface: pygame.Surface) -> None:
@@ -158,6 +183,41 @@ class TaughtScene(Scene):
         draw_line_plot(surface, plot, points, text, self.u, self.app.translations.percent)
         note = self.t("taught_single") if len(self.history.versions) == 1 else self.t("taught_axis")
         text.draw(surface, note, caption, theme.TEXT_SOFT, max_size=px(22), bold=False)
+
+    TAUGHT_ROWS = 3     # lines of the taught-words card (newest words first, then those being taught)
+
+    def word_rows(self) -> list[tuple[str, tuple]]:
+        """The taught-words card's lines with the sources of their numbers."""
+        tr, rows = self.app.translations, []
+        for word in reversed(self.taught[-self.TAUGHT_ROWS:]):
+            when = word.learned_at.astimezone().strftime("%Y-%m-%d") if word.learned_at else "?"
+            drawings = tr.number(word.drawings)
+            rows.append((self.t("taught_word_row", word=tr.name(word.word), when=when, drawings=drawings),
+                         (shown(when, "clock"), shown(drawings, "machine"))))
+        needed = tr.number(self.app.settings.teach_word_drawings)
+        for word, count in self.learning[:self.TAUGHT_ROWS - len(rows)]:
+            count = tr.number(count)
+            rows.append((self.t("taught_word_progress", word=tr.name(word), count=count, needed=needed),
+                         (shown(count, "installation"), shown(needed, "settings"))))
+        if not rows:
+            rows.append((self.t("taught_words_none", needed=needed), (shown(needed, "settings"),)))
+        return rows
+
+    def _draw_words(self, surface: pygame.Surface) -> None:
+        text, px, rect = self.app.text, self.px, self.words_rect
+        card(surface, rect, theme.BACKGROUND_DEEP, px(24))
+        inner = rect.inflate(-px(36), -px(24))
+        heading = pygame.Rect(inner.left, inner.top, inner.width, int(inner.height * 0.24))
+        text.draw(surface, self.t("taught_words_heading"), heading, theme.TEXT, max_size=px(28), align="left")
+        rows = self.word_rows()
+        body = pygame.Rect(inner.left, heading.bottom + px(4), inner.width, inner.bottom - heading.bottom - px(4))
+        row_h = body.height // self.TAUGHT_ROWS
+        lines = [pygame.Rect(body.left, body.top + index * row_h, body.width, row_h) for index in range(len(rows))]
+        # One size for every line (the size the longest allows), so the list reads as a list.
+        size = min(text.fit(sentence, line.size, px(24), bold=False).size for (sentence, _), line in zip(rows, lines))
+        for index, ((sentence, figures), line) in enumerate(zip(rows, lines)):
+            colour = theme.TEXT if index < len(self.taught) else theme.TEXT_SOFT
+            text.draw(surface, sentence, line, colour, max_size=size, bold=False, align="left", figures=figures)
 
     def _draw_facts(self, surface: pygame.Surface) -> None:
         text, px = self.app.text, self.px

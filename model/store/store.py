@@ -299,6 +299,10 @@ class Store(ModelsTable):
             return self._reading("SELECT count(*) FROM drawings")[0][0]
         return self._reading("SELECT count(*) FROM drawings WHERE word = ?", [word])[0][0]
 
+    def word_counts(self) -> dict[str, int]:
+        """{word: stored drawings} over every word with at least one (what a retraining can learn from)."""
+        return {row[0]: row[1] for row in self._reading("SELECT word, count(*) FROM drawings GROUP BY word")}
+
     def random_drawings(self, word: str, n: int, exclude_session=None,
                         max_bytes: int | None = MAX_DRAWING_BYTES) -> list[dict]:
         """Up to ``n`` random drawings of ``word``, none from ``exclude_session`` (a Session or id), none

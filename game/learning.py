@@ -1,17 +1,26 @@
-"""Learning on site: the kiosk retrains its classifier from the drawings visitors gave it.
+"""Learning on site: the game retrains its classifier from the drawings players gave it, in the
+kiosk and at home alike (one loop, one rule).
 
 After every `Settings.retrain_every` new consented drawings, `OnSiteLearning` starts one retraining
 (`python -m model.retrain_job`) as a separate process at the lowest priority, so the game's frames
-never wait for it. When the job is done, its outcome says whether the new model guessed the held-out
-collected drawings at least as well as the current one (`model.onsite.decide`):
+never wait for it. The job also adds the words players taught it (a word the model does not know
+with at least `Settings.teach_word_drawings` drawings, `--new-word-min`). When the job is done, its
+outcome says whether the new model guessed the held-out collected drawings at least as well as the
+current one (`model.onsite.decide`):
 
-- not worse: the kiosk swaps it in *between two games* (on the attract loop, never under a player's
-  pen), then `activate` records it in the store's `models` table as the active model, with its
-  metrics, so the "What you taught the machine" screen shows it and the next start loads it;
+- not worse: it is swapped in *between two games* (`LearningLoop`: on the attract loop, the title
+  screen or the participation agreement, never under a player's pen), then `activate` records it in
+  the store's `models` table as the active model, with its metrics and the words it learned
+  (`model.teaching.NEW_WORDS`), so the "What you taught the machine" screen shows it and the next start
+  loads it;
 - worse (or not judgeable): it is recorded as an inactive model with the reason, and the game goes
   on with the model it has.
 
-Outcomes are files (`onsite-*.json` beside their checkpoints), so a kiosk killed while a job ran
+`LearningLoop` is the loop both use: it hears when a game ends (an `App` game listener), then
+checks whether a retraining is due, and between games picks an accepted model up and swaps it in.
+The kiosk ticks it from its controller; the home game from its frame hooks (`HomeLearningHooks`).
+
+Outcomes are files (`onsite-*.json` beside their checkpoints), so a game killed while a job ran
 records the outcome at its next start. What the two processes agree on (held-out set, decision rule,
 outcome file) is `model/onsite.py`. Nothing here imports pygame or torch at import time.
 """
@@ -25,12 +34,26 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from model.locations import child_environment, module_command
 from model.onsite import (HELD_OUT_SET, HOLDOUT_PERCENT, MIN_HELD_OUT, OUTCOME_PATTERN, SCRATCH_PREFIX, Outcome,
                           count, read_outcome, unused_path)
+from model.teaching import NEW_WORDS
+
+from .hooks import FrameHooks
+
+if TYPE_CHECKING:
+    from .app import App
+    from .rounds import Game
 
 log = logging.getLogger("pennydraw.learning")
+
+# Screens between two games, where a swap never lands under a player's pen: the kiosk's attract loop,
+# the home title screen, and the participation agreement ("Play again" goes there without a title).
+BETWEEN_GAMES = frozenset({"attract", "title", "consent"})
+# The job's own default for `--new-word-min` is model/onsite.py's; the game passes its setting.
+NEW_WORD_MIN = 20
 
 
 @dataclass(frozen=True)
@@ -51,6 +74,17 @@ class LearningConfig:
     # Free disk space a retraining must leave beside its snapshot (a copy of the database, twice to
     # be safe); with less it is put off, so visitors' drawings never meet a disk it filled.
     spare_bytes: int = 100 * 1024 * 1024
+    # A word the model does not know is added once it has this many drawings (`Settings.teach_word_drawings`).
+    new_word_min: int = NEW_WORD_MIN
+
+
+def new_words_of(data: dict) -> dict[str, int]:
+    """The words a retraining added, `{word: drawings}` from its outcome (`new_words`); {} if none or
+    malformed (an outcome file is read from disk: nothing in it may stop the game)."""
+    words = data.get("new_words")
+    if not isinstance(words, dict):
+        return {}
+    return {str(word): count(n) for word, n in words.items() if count(n) > 0}
 
 
 class OnSiteLearning:
@@ -147,6 +181,7 @@ class OnSiteLearning:
             "--collected", str(collected), "--holdout-percent", str(c.holdout_percent),
             "--min-held-out", str(c.min_held_out), "--synthetic", str(c.synthetic),
             "--tolerance", str(c.tolerance), "--parent-pid", str(os.getpid()),
+            "--new-word-min", str(c.new_word_min),
             *(["--epochs", str(c.epochs)] if c.epochs else []), python=self.python)
         with open(self.models_dir / "retrain.log", "ab") as output:
             self.process = subprocess.Popen(command, env=child_environment(), stdin=subprocess.DEVNULL,
@@ -200,9 +235,13 @@ class OnSiteLearning:
 
     def _record(self, outcome: Outcome, active: bool, decision: str) -> None:
         data = outcome.data
+        metrics = outcome.record_metrics(decision)
+        new_words = new_words_of(data)
+        if new_words:
+            metrics[NEW_WORDS] = new_words
         try:
             self.store.record_model(outcome.version, data["path"], int(data.get("examples") or 0),
-                                    outcome.record_metrics(decision),
+                                    metrics,
                                     player_examples=int(data.get("player_examples") or 0),
                                     trained_at=data.get("trained_at") or None, active=active)
         except Exception:
@@ -236,3 +275,65 @@ class OnSiteLearning:
                 self.process.kill()
                 self.process.wait()
         self.process = None
+
+
+class LearningLoop:
+    """The one loop of on-site learning, the kiosk's and the home game's. A game listener of the App:
+    after each game it checks whether a retraining is due; between games it swaps an accepted model in."""
+
+    def __init__(self, app: App, learning: OnSiteLearning) -> None:
+        self.app = app
+        self.learning = learning
+        self._check = True   # the first tick looks too: drawings may have come in while the game was off
+
+    def install(self) -> LearningLoop:
+        self.app.game_listeners.append(self)
+        return self
+
+    def game_started(self, game: Game) -> None:
+        pass
+
+    def game_finished(self, game: Game) -> None:
+        self._check = True
+
+    def game_abandoned(self, game: Game) -> None:
+        self._check = True
+
+    def tick(self) -> None:
+        """Once a frame (cheap): start a due retraining after a game; swap a better model in between games."""
+        if self.app.scene is None or self.app.scene.name not in BETWEEN_GAMES:
+            return
+        if self._check:
+            self._check = False
+            totals = self.app.read_totals()
+            if totals is not None:
+                self.learning.maybe_start(int(totals.get("drawings", 0)))
+        outcome = self.learning.poll()
+        if outcome is not None:
+            classifier = self.learning.activate(outcome)
+            if classifier is not None:
+                self.app.use_classifier(classifier)   # between games only: no round is being played
+
+    def close(self) -> None:
+        self.learning.close()
+
+
+class HomeLearningHooks(FrameHooks):
+    """The home game's frame hooks: its learning loop ticks after every frame."""
+
+    def __init__(self, loop: LearningLoop) -> None:
+        self.loop = loop
+
+    def frame_done(self, app: App) -> None:
+        self.loop.tick()
+
+
+def home_learning(app: App) -> LearningLoop | None:
+    """Learning at home, as in the kiosk: None when retraining is off or the store is not a file."""
+    settings, store = app.settings, app.store
+    path = getattr(store, "path", None)
+    if settings.retrain_every <= 0 or store is None or path is None or str(path) == ":memory:":
+        return None
+    learning = OnSiteLearning(store, Path(path), settings.retrain_every, app.model_path,
+                              config=LearningConfig(new_word_min=settings.teach_word_drawings))
+    return LearningLoop(app, learning).install()
