@@ -23,7 +23,7 @@ import torch
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from model import classify, datasets, net, synth, training  # noqa: E402
+from model import calibration, classify, datasets, net, recognition_eval, synth, training  # noqa: E402
 from model.evaluate import evaluate, format_report  # noqa: E402
 
 SAMPLE_DIR = REPO.parent / "shared" / "quickdraw-sample"
@@ -111,7 +111,31 @@ def bench_accuracy(clf: classify.Classifier, sample: Path, full: bool) -> tuple[
                                                           key=lambda kv: kv[1]["top1"])[:6])),
             ("  early recognition (median ink fraction)",
              f"{early['median']:.2f} over {early['recognised']} recognised; {early['never']} never")]
-    return rows, format_report(m, per_category=full)
+    more, table = bench_recognition(clf, examples)
+    return rows + more, format_report(m, per_category=full) + "\n\n" + table
+
+
+def bench_recognition(clf: classify.Classifier, examples) -> tuple[list[tuple[str, str]], str]:
+    """Calibration error before and after the temperature, and the recognition rules side by side,
+    over growing prefixes of the real stroke drawings (model/recognition_eval.py)."""
+    known = {c: i for i, c in enumerate(clf.categories)}
+    drawings = [(c, d) for c, d in examples.drawings if c in known]
+    raw = recognition_eval.prefix_logits(clf, [d for _, d in drawings])
+    labels = np.array([known[c] for c, _ in drawings], np.int64)
+    whole = np.concatenate([np.stack([z[-1] for _, z in raw]).reshape(-1, len(known)),
+                            clf.logits(np.stack([b for c, b in examples.bitmaps if c in known]).reshape(-1, 28, 28))])
+    whole_labels = np.concatenate([labels, [known[c] for c, _ in examples.bitmaps if c in known]]).astype(np.int64)
+    every = np.concatenate([z for _, z in raw])
+    every_labels = np.repeat(labels, [len(f) for f, _ in raw])
+    t = clf.temperature
+    rows = []
+    for name, logits, truth in (("whole drawings and bitmaps", whole, whole_labels),
+                                ("growing prefixes of the stroke drawings", every, every_labels)):
+        before = calibration.expected_calibration_error(recognition_eval.softmax(logits), truth)
+        after = calibration.expected_calibration_error(recognition_eval.softmax(logits, t), truth)
+        rows.append((f"  ECE, {name}", f"{before:.3f} at T = 1 -> {after:.3f} at T = {t:.2f} "
+                                       f"({len(truth)} images)"))
+    return rows, recognition_eval.format_comparison(recognition_eval.compare(clf, drawings, raw=raw))
 
 
 def main(argv=None) -> int:

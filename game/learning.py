@@ -67,6 +67,9 @@ class LearningConfig:
     synthetic: int = 50
     # Passes over the data; None keeps train.py's fine-tuning default.
     epochs: int | None = None
+    # Generated doodles per category that refit the new model's temperature and recognition
+    # thresholds (model/calibration.py); None keeps train.py's default (40, about a minute at nice 19).
+    calibrate: int | None = None
     # The new model may score this much lower (top-1, 0..1) and still count as "not worse".
     tolerance: float = 0.0
     # A retraining still running after this many seconds is stopped (and tried again later).
@@ -182,7 +185,8 @@ class OnSiteLearning:
             "--min-held-out", str(c.min_held_out), "--synthetic", str(c.synthetic),
             "--tolerance", str(c.tolerance), "--parent-pid", str(os.getpid()),
             "--new-word-min", str(c.new_word_min),
-            *(["--epochs", str(c.epochs)] if c.epochs else []), python=self.python)
+            *(["--epochs", str(c.epochs)] if c.epochs else []),
+            *(["--calibrate", str(c.calibrate)] if c.calibrate else []), python=self.python)
         with open(self.models_dir / "retrain.log", "ab") as output:
             self.process = subprocess.Popen(command, env=child_environment(), stdin=subprocess.DEVNULL,
                                             stdout=output, stderr=subprocess.STDOUT, close_fds=True)

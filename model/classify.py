@@ -35,6 +35,7 @@ import torch
 
 import assets
 from model import net, net_limits, strokes
+from model.recognition import OLD_RULE, RecognitionRule
 
 BUNDLED_PATH = assets.path("model.pt")
 FORMAT = "pennydraw-classifier/1"  # written into every checkpoint; a different value is refused
@@ -59,6 +60,7 @@ def make_checkpoint(model: torch.nn.Module, config: net.NetConfig, categories, v
         "metrics": metrics or {},  # evaluation summaries by data set name (see model/evaluate.py)
         "data": data or {},  # what it was trained on: sources, counts, seed
         "training": training or {},  # the TrainConfig used, as a dict
+        # "temperature" and "recognition" are added by model/calibration.py (absent: 1.0, the old rule)
     }
 
 
@@ -123,6 +125,14 @@ def read_checkpoint(path) -> dict:
     for key in ("metrics", "data", "training"):
         if not isinstance(checkpoint.get(key, {}), dict):
             raise CheckpointError(f"{path}: {key} must be a dict")
+    temperature = checkpoint.get("temperature", 1.0)  # older checkpoints have none: 1.0
+    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not 0 < temperature < 1e3:
+        raise CheckpointError(f"{path}: temperature must be a positive number, got {temperature!r}")
+    if "recognition" in checkpoint:
+        try:
+            RecognitionRule.from_dict(checkpoint["recognition"])
+        except ValueError as error:
+            raise CheckpointError(f"{path}: {error}") from None
     return checkpoint
 
 
@@ -130,7 +140,8 @@ class Classifier:
     """A trained network plus its category names; predicts in eval mode under inference_mode."""
 
     def __init__(self, model: net.DoodleNet, categories, version: str = "", metrics: dict | None = None,
-                 data: dict | None = None, created_at: str = "", path: Path | None = None):
+                 data: dict | None = None, created_at: str = "", path: Path | None = None,
+                 temperature: float = 1.0, rule: RecognitionRule = OLD_RULE):
         if model.config.num_classes != len(categories):
             raise ValueError(f"{model.config.num_classes} outputs but {len(categories)} categories")
         self.config: net.NetConfig = model.config
@@ -138,6 +149,8 @@ class Classifier:
         self.version, self.created_at, self.path = version, created_at, path
         self.metrics: dict = metrics or {}
         self.data: dict = data or {}
+        self.temperature = float(temperature)  # logits are divided by it (model/calibration.py)
+        self.rule = rule  # when a guess ends a round (model/recognition.py)
         self._model = net.for_inference(model)
 
     @classmethod
@@ -156,9 +169,12 @@ class Classifier:
             raise CheckpointError(f"{path}: weights do not fit the network config ({first})") from None
         if threads is not None:
             torch.set_num_threads(int(threads))
+        rule = (RecognitionRule.from_dict(checkpoint["recognition"]) if "recognition" in checkpoint
+                else OLD_RULE)
         return cls(model, checkpoint["categories"], version=checkpoint["version"],
                    metrics=checkpoint.get("metrics"), data=checkpoint.get("data"),
-                   created_at=checkpoint.get("created_at", ""), path=path)
+                   created_at=checkpoint.get("created_at", ""), path=path,
+                   temperature=checkpoint.get("temperature", 1.0), rule=rule)
 
     def __repr__(self) -> str:
         return f"Classifier(version={self.version!r}, {len(self.categories)} categories)"
@@ -180,6 +196,11 @@ class Classifier:
                 raise ValueError(f"drawing {index}: {error}" if len(drawings) > 1 else str(error)) from None
         side = self.config.image_size
         return self._top_k(np.stack(rasters) if rasters else np.zeros((0, side, side), np.uint8), k)
+
+    def recognizes(self, guesses, word: str) -> bool:
+        """Whether `guesses` (`predict(drawing, k=len(categories))`) end the round for `word`: the
+        game's one rule, with this checkpoint's thresholds (model/recognition.py)."""
+        return self.rule.recognizes(guesses, word)
 
     def rasterize(self, drawing) -> np.ndarray:
         """The network's input for a drawing: a (size, size) uint8 raster, blank if it has no points."""
@@ -203,11 +224,21 @@ class Classifier:
         """Softmax over all categories, (N, C) float32, for (N, 28, 28) or (N, 784) uint8 images."""
         return self._probabilities(self._as_batch(images))
 
+    def logits(self, images) -> np.ndarray:
+        """The network's raw outputs, (N, C) float32, before the temperature (calibration fits it)."""
+        batch = self._as_batch(images)
+        if len(batch) == 0:
+            return np.zeros((0, len(self.categories)), np.float32)
+        with torch.inference_mode():
+            return self._model(net.to_input(torch.from_numpy(batch.copy()))).numpy()  # rasters may be read-only
+
     def _probabilities(self, batch: np.ndarray) -> np.ndarray:
         if len(batch) == 0:
             return np.zeros((0, len(self.categories)), np.float32)
         with torch.inference_mode():
             logits = self._model(net.to_input(torch.from_numpy(batch.copy())))  # rasters may be read-only
+            if self.temperature != 1.0:
+                logits = logits / self.temperature
             return torch.softmax(logits, dim=1).numpy()
 
     def _as_batch(self, images) -> np.ndarray:

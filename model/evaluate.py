@@ -8,9 +8,14 @@ and `format_report(metrics)` prints it as a table.
   as much as one with 2 (the issue's target is stated this way); `pooled` holds the plain share of
   all examples, where big categories weigh more. The two differ when categories are unbalanced.
 - Early recognition (stroke drawings only, not bitmaps): each drawing is cut to the first 10%, 20%,
-  ..., 100% of its ink; its *recognition point* is the first fraction at which the right category is
-  top-1. The median is taken over the drawings recognised at some fraction; drawings never recognised
-  are reported separately (their count and share), not folded into the median.
+  ..., 100% of its ink; its *recognition point* is the first fraction at which the game's rule
+  (`classifier.recognizes`, model/recognition.py: the checkpoint's thresholds) would end the round
+  for the right category. The median is taken over the drawings recognised at some fraction; drawings
+  never recognised are reported separately (their count and share), not folded into the median.
+  model/recognition_eval.py measures the same rule finer (every stroke, every 1/20 of the ink) with
+  false recognitions beside it.
+- Calibration: `ece`, the expected calibration error of the top guess on the whole drawings and
+  bitmaps (with the checkpoint's temperature, model/calibration.py).
 """
 from __future__ import annotations
 
@@ -19,7 +24,9 @@ from collections import Counter
 import numpy as np
 
 from model import strokes
+from model.calibration import expected_calibration_error
 from model.datasets import Examples
+from model.recognition import OLD_RULE
 
 FRACTIONS = tuple(round(0.1 * i, 1) for i in range(1, 11))  # prefixes scored for early recognition
 WORST_CONFUSIONS = 10  # how many (true -> guessed) pairs to keep
@@ -52,10 +59,12 @@ def evaluate(classifier, examples: Examples, name: str, fractions=FRACTIONS) -> 
     hit1 = top3[rows, 0] == truth
     hit3 = (top3[rows] == truth[:, None]).any(axis=1)
 
-    # Early recognition: the first fraction at which the right category is top-1.
+    # Early recognition: the first fraction at which the game's rule recognises the right category.
     first = np.full(len(drawings), np.nan)
     if len(drawings):
-        correct = top3[:len(drawings) * n_f, 0].reshape(len(drawings), n_f) == truth_drawings[:, None]
+        rule = getattr(classifier, "rule", OLD_RULE)
+        decisions = rule.matrix(probs[:len(drawings) * n_f], classifier.categories)
+        correct = decisions[np.arange(len(drawings) * n_f), np.repeat(truth_drawings, n_f)].reshape(len(drawings), n_f)
         ever = correct.any(axis=1)
         first[ever] = np.asarray(fractions)[correct[ever].argmax(axis=1)]
 
@@ -85,6 +94,8 @@ def evaluate(classifier, examples: Examples, name: str, fractions=FRACTIONS) -> 
         "top1": _mean(v["top1"] for v in per_category.values()),
         "top3": _mean(v["top3"] for v in per_category.values()),
         "pooled": {"top1": _mean(hit1), "top3": _mean(hit3)},
+        "ece": expected_calibration_error(probs[rows], truth) if len(truth) else None,
+        "temperature": float(getattr(classifier, "temperature", 1.0)),
         "per_category": per_category,
         "confusions": [[t, p, n, n / counts[t]] for (t, p), n in confusions.most_common(WORST_CONFUSIONS)],
         "early": {
@@ -137,12 +148,15 @@ def format_report(metrics: dict, per_category: bool = True) -> str:
     if pooled:
         lines.append(f"   pooled over all {m['examples']} examples: top-1 {_pct(pooled['top1']).strip()}, "
                      f"top-3 {_pct(pooled['top3']).strip()}")
+    if m.get("ece") is not None:  # absent from metrics stored by older checkpoints
+        lines.append(f"   calibration error (ECE, top guess, 15 bins): {m['ece']:.3f} "
+                     f"at temperature {m.get('temperature', 1.0):.2f}")
     early = m["early"]
     if m["drawings"]:
         median = "-" if early["median"] is None else f"{early['median']:.2f}"
         never = early["never"] / m["drawings"]
-        lines.append(f"   early recognition: median {median} of the ink among the {early['recognised']} drawings "
-                     f"ever recognised; {early['never']} ({never:.0%}) never recognised")
+        lines.append(f"   early recognition (the game's rule): median {median} of the ink among the "
+                     f"{early['recognised']} drawings ever recognised; {early['never']} ({never:.0%}) never recognised")
     if m["confusions"]:
         worst = ", ".join(f"{t} -> {p} {n} ({share:.0%})" for t, p, n, share in m["confusions"])
         lines.append(f"   worst confusions: {worst}")

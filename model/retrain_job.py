@@ -90,6 +90,8 @@ def run(args) -> dict:
             command += ["--synthetic", str(args.synthetic)]
         if args.epochs:
             command += ["--epochs", str(args.epochs)]
+        if args.calibrate:
+            command += ["--calibrate", str(args.calibrate)]
         print("running:", " ".join(command), flush=True)
         training = subprocess.Popen(command, env=child_environment(), preexec_fn=die_with_parent)
         signal.signal(signal.SIGTERM, lambda *_: (training.terminate(), sys.exit(143)))
@@ -131,6 +133,7 @@ def parse_args(argv):
     p.add_argument("--min-held-out", type=int, default=MIN_HELD_OUT)
     p.add_argument("--synthetic", type=int, default=0)
     p.add_argument("--epochs", type=int)
+    p.add_argument("--calibrate", type=int, help="generated doodles per category for the calibration")
     p.add_argument("--tolerance", type=float, default=0.0)
     p.add_argument("--parent-pid", type=int, help="the kiosk's pid: the job stops at once if it is gone")
     # Passed by the game (`Settings.teach_word_drawings`); the new words themselves are learncore's part.

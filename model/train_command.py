@@ -6,6 +6,7 @@ kiosk's retraining job): one command, the same options.
     python train.py --synthetic 2500 --out assets/model.pt          # the bundled model, from scratch
     python train.py --db data/pennydraw.db --synthetic 300 --init bundled --out runs/players.pt
     python train.py --eval-only --checkpoint assets/model.pt --quickdraw ../shared/quickdraw-sample
+    python train.py --recalibrate --checkpoint assets/model.pt      # refit temperature and thresholds only
     python train.py --quickdraw ~/quickdraw --stream --resume runs/big.state --out runs/big.pt
     torchrun --standalone --nproc_per_node 2 train.py --synthetic 3000 --out runs/ddp.pt
 
@@ -13,7 +14,9 @@ Sources combine: --synthetic N (generated doodles), --db PATH (drawings the game
 only), --quickdraw DIR (Google's files named by category). A share of the collected drawings is held
 out and evaluated at the end, with held-out synthetic doodles and a folder of real drawings (--eval,
 by default ../shared/quickdraw-sample when it exists and is not trained on). The bundled model is
-trained on synthetic doodles only; never train it on the sample it is evaluated on.
+trained on synthetic doodles only; never train it on the sample it is evaluated on. Every checkpoint
+written gets its temperature and recognition thresholds fitted on generated doodles
+(model/calibration.py, --calibrate N per category); --recalibrate refits them in an existing one.
 
 At scale: --stream reads --quickdraw files as a shuffled stream rendered on the fly (constant memory;
 automatic above 512 MB of files); under torchrun each process trains on its shard with
@@ -62,6 +65,11 @@ def parse_args(argv):
                    help="folder of real drawings to evaluate on ('none' to skip)")
     p.add_argument("--eval-only", action="store_true", help="only evaluate --checkpoint")
     p.add_argument("--checkpoint", type=Path, metavar="PATH", help="the checkpoint --eval-only evaluates")
+    p.add_argument("--calibrate", type=int, metavar="N", default=None,
+                   help="generated doodles per category that fit the temperature and recognition thresholds "
+                        "(default 40)")
+    p.add_argument("--recalibrate", action="store_true",
+                   help="only refit --checkpoint's temperature and recognition thresholds, in place")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     scale = p.add_argument_group("training at scale")
     scale.add_argument("--device", default="auto", help="cpu, cuda, or auto (cuda when there is a GPU)")
@@ -90,6 +98,8 @@ def main(argv=None, prog: str = "pennydraw-train") -> int:
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(line_buffering=True)  # progress lines reach a log file as they happen
     try:
+        if args.recalibrate:
+            return recalibrate(args)
         return evaluate_only(args) if args.eval_only else train_model(args)
     except (ValueError, OSError) as error:  # CheckpointError and FormatError are ValueErrors
         fail(str(error))
@@ -232,8 +242,10 @@ def train_on(args, runtime) -> int:
     if not runtime.is_main:
         return 0  # rank 0 evaluates and writes
 
-    # 5. evaluate: held-out synthetic doodles, held-out collected drawings, real doodles.
+    # 5. calibrate on generated doodles (temperature, recognition thresholds), then evaluate: held-out
+    #    synthetic doodles, held-out collected drawings, real doodles.
     clf = classify.Classifier(model, categories)
+    fitted = fit_calibration(clf, config.seed, args.calibrate)
     metrics = {}
     eval_sets = [datasets.synthetic(drawable, EVAL_SYNTHETIC, config.seed + EVAL_SEED_OFFSET)]
     eval_sets[0].sources = {"synthetic (held out)": len(eval_sets[0])}
@@ -246,6 +258,8 @@ def train_on(args, runtime) -> int:
             name = next(iter(examples_set.sources))
             metrics[name] = run_evaluation(clf, examples_set, name)
             print(format_report(metrics[name]))
+    if eval_dir is not None and len(eval_sets[-1]):
+        print_recognition(clf, eval_sets[-1])
 
     # 6. save atomically, self-describing: config, categories, data summary, metrics, training settings.
     created = datetime.now(timezone.utc)
@@ -258,6 +272,7 @@ def train_on(args, runtime) -> int:
         data={"sources": sources, "examples": examples, "images": images, "player_examples": player_examples,
               "seed": config.seed, "init": str(init_path) if init_path else None},
         training={**config.to_dict(), **where, "history": history}, created_at=created.isoformat(timespec="seconds"))
+    checkpoint.update(fitted)
     classify.save_checkpoint(checkpoint, out)
     classify.Classifier.load(out)  # proves the file loads before anyone relies on it
     minutes = (time.perf_counter() - started) / 60
@@ -306,10 +321,59 @@ def evaluate_only(args) -> int:
         fail("nothing to evaluate on: give --quickdraw DIR, --db PATH or --synthetic N")
     for name, examples in sets:
         print(format_report(run_evaluation(clf, examples, name)))
+        print_recognition(clf, examples)
+    return 0
+
+
+def recalibrate(args) -> int:
+    """--recalibrate: refit --checkpoint's temperature and recognition thresholds (seeded by its own
+    training seed, so the same numbers as the run that trained it), written back atomically."""
+    from model import classify
+
+    check_numbers(args)
+    if args.checkpoint is None:
+        fail("--recalibrate needs --checkpoint PATH")
+    if args.eval_only or args.init or args.out or args.synthetic or args.db or args.quickdraw:
+        fail("--recalibrate trains and evaluates nothing: give only --checkpoint (and --seed, --calibrate)")
+    checkpoint = classify.read_checkpoint(args.checkpoint)
+    clf = classify.Classifier.load(args.checkpoint, threads=args.threads)
+    seed = args.seed if args.seed is not None else int(checkpoint.get("data", {}).get("seed", 1234))
+    checkpoint.update(fit_calibration(clf, seed, args.calibrate))
+    classify.save_checkpoint(checkpoint, args.checkpoint)
+    classify.Classifier.load(args.checkpoint)  # proves the file loads
+    print(f"wrote the temperature and recognition thresholds into {args.checkpoint}")
     return 0
 
 
 # ---- small helpers ----------------------------------------------------------------------------
+
+def fit_calibration(clf, seed: int, per_category: int | None) -> dict:
+    """Fit the temperature and the recognition rule on generated doodles, set them on `clf`, and
+    return them for the checkpoint."""
+    from model import calibration
+    from model.recognition import RecognitionRule
+
+    started = time.perf_counter()
+    fitted = calibration.calibrate(clf, seed, per_category or calibration.PER_CATEGORY)
+    if not fitted:
+        print("no doodle recipe for these categories: temperature 1 and the old recognition rule")
+        return {}
+    clf.temperature, clf.rule = fitted["temperature"], RecognitionRule.from_dict(fitted["recognition"])
+    info = fitted["recognition"]["fitted"]
+    print(f"calibrated on {info['drawings']} generated doodles ({info['images']} prefixes) in "
+          f"{time.perf_counter() - started:.0f} s: temperature {fitted['temperature']:.3f} "
+          f"(NLL {info['nll_before']:.3f} -> {info['nll_after']:.3f}); recognition thresholds "
+          f"{min(clf.rule.thresholds.values()):.2f}-{max(clf.rule.thresholds.values()):.2f}")
+    return fitted
+
+
+def print_recognition(clf, examples) -> None:
+    """The recognition table of real drawings: the old rule and this checkpoint's, side by side."""
+    from model import recognition_eval
+
+    if examples.drawings:
+        print(recognition_eval.format_comparison(recognition_eval.compare(clf, examples.drawings)))
+
 
 def run_evaluation(clf, examples, name: str) -> dict:
     from model.evaluate import evaluate
@@ -318,7 +382,7 @@ def run_evaluation(clf, examples, name: str) -> dict:
 
 
 def check_numbers(args) -> None:
-    for name in ("synthetic", "epochs", "threads", "batch_size", "buffer", "save_every", "max_steps"):
+    for name in ("synthetic", "epochs", "threads", "batch_size", "buffer", "save_every", "max_steps", "calibrate"):
         value = getattr(args, name)
         if value is not None and value < 1:
             fail(f"--{name.replace('_', '-')} must be at least 1, got {value}")

@@ -236,3 +236,45 @@ def test_real_quickdraw_drawings_and_bitmaps_are_accepted(clf, sample_dir):
     assert len(clf.predict(drawing)) == 3
     bitmaps = formats.load_npy(sample_dir / "cat.npy")[:4]
     assert [len(r) for r in clf.predict_bitmaps(bitmaps)] == [3, 3, 3, 3]
+
+
+# ---- calibration and the recognition rule in the checkpoint ----------------------------------------
+
+def test_an_old_checkpoint_without_calibration_loads_at_temperature_one_with_the_old_rule(clf):
+    from model.recognition import OLD_RULE
+
+    assert clf.temperature == 1.0 and clf.rule == OLD_RULE
+    guesses = clf.predict(CIRCLE, k=len(clf.categories))
+    best, p = guesses[0]
+    assert clf.recognizes(guesses, best) == (p >= 0.5)
+    assert not any(clf.recognizes(guesses, other) for other, _ in guesses[1:])
+
+
+def test_the_temperature_softens_probabilities_and_keeps_the_order(tmp_path):
+    checkpoint = tiny_checkpoint()
+    plain = Classifier.load(classify.save_checkpoint(checkpoint, tmp_path / "plain.pt"))
+    checkpoint["temperature"] = 3.0
+    checkpoint["recognition"] = {"thresholds": {"circle": 0.9}, "default": 0.34, "margin": 0.0}
+    warm = Classifier.load(classify.save_checkpoint(checkpoint, tmp_path / "warm.pt"))
+    before, after = plain.predict(SQUARE, k=3), warm.predict(SQUARE, k=3)
+    assert [c for c, _ in before] == [c for c, _ in after] and after[0][1] < before[0][1]
+    raster = plain.rasterize(SQUARE)[None]
+    assert np.allclose(plain.logits(raster), warm.logits(raster))
+    assert warm.rule.threshold("circle") == 0.9 and warm.rule.threshold("line") == 0.34
+    assert not warm.recognizes([("circle", 0.8), ("line", 0.1), ("square", 0.1)], "circle")
+    assert warm.recognizes([("line", 0.4), ("circle", 0.3), ("square", 0.3)], "line")
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("temperature", -1.0, "temperature must be a positive number"),
+    ("temperature", "hot", "temperature must be a positive number"),
+    ("recognition", {"thresholds": {"circle": 2}}, "recognition threshold for 'circle'"),
+    ("recognition", [0.5], "recognition must be a dict"),
+])
+def test_a_bad_calibration_is_refused_with_one_line(tmp_path, key, value, message):
+    checkpoint = tiny_checkpoint()
+    checkpoint[key] = value
+    path = classify.save_checkpoint(checkpoint, tmp_path / "bad.pt")
+    with pytest.raises(CheckpointError, match=message) as caught:
+        Classifier.load(path)
+    assert "\n" not in str(caught.value) and str(path) in str(caught.value)

@@ -11,7 +11,7 @@ from model import train_command as train_cli
 from model import classify, datasets, distributed, net, training
 
 ROOT = Path(__file__).resolve().parents[1]
-JOB = ["--synthetic", 40, "--categories", "circle,line,zigzag,star", "--epochs", 3, "--batch-size", 32,
+JOB = ["--synthetic", 40, "--categories", "circle,line,zigzag,star", "--epochs", 3, "--batch-size", 32, "--calibrate", 2,
        "--eval", "none", "--quiet"]
 
 

@@ -12,7 +12,7 @@ from game.kiosk.controller import OPERATOR_EXIT_CODE, Kiosk
 from game.kiosk.rules import HOLD_SECONDS
 from game.scenes.attract import pick_drawing
 from game.scenes.pinpad import LOCK_SECONDS, MAX_LOCK_SECONDS, MAX_TRIES, TIMEOUT, PinLock
-from game_fixtures import (answer_consent, circle_points, click, draw_stroke, finger,
+from game_fixtures import (ScriptedClassifier, answer_consent, circle_points, click, draw_stroke, finger,
                            finish_round, make_app, mouse_down, mouse_up, next_round, point_count, settle, steps)
 from model.store import Store
 
@@ -90,6 +90,33 @@ def test_attract_replays_a_stored_drawing_while_the_machine_guesses(store, kiosk
     assert words.startswith("It was a cat.") and "missed" in words   # the scripted machine says sun
     steps(app, 3.5, 1 / 20)
     assert scene.phase == "drawing" and scene.shown == 2   # and the next one starts
+
+
+def test_the_attract_verdict_is_the_game_rule(store, tmp_path):
+    """The machine is 90% sure of the cat, but this model's fitted rule asks 95% for it: missed."""
+    from model.recognition import RecognitionRule
+
+    class Strict(ScriptedClassifier):
+        def recognizes(self, guesses, word):
+            return RecognitionRule(thresholds={"cat": 0.95}).recognizes(guesses, word)
+
+    sure = Strict(lambda drawing: [("cat", 0.9), ("sun", 0.05)] if point_count(drawing) else [])
+    app = make_app(store=store, kiosk=True, payslip_dir=tmp_path / "payslips", pin=PIN, classifier=sure)
+    Kiosk(app).install()
+    try:
+        stored_drawing(store, "cat")
+        app.go_home()
+        scene = app.scene
+        for _ in range(200):
+            app.step([], 1 / 20)
+            app.guesser.wait_idle()
+            if scene.phase == "reveal":
+                break
+        assert scene.phase == "reveal" and scene.current[0] == ("cat", 0.9)
+        words, _ = scene.bubble_text()
+        assert words.startswith("It was a cat.") and "missed" in words
+    finally:
+        app.close()
 
 
 def test_attract_never_replays_the_last_visitors_drawings(store, kiosk_app):

@@ -241,7 +241,8 @@ def test_a_job_whose_kiosk_is_already_gone_stops_at_once(tmp_path):
 def test_a_real_retraining_in_the_background(tmp_path, store):
     fill(store, per_category=30)
     learning = OnSiteLearning(store, tmp_path / "kiosk.db", every=100, current_path=None,
-                              config=LearningConfig(synthetic=0, epochs=1, min_held_out=5, tolerance=1.0))
+                              config=LearningConfig(synthetic=0, epochs=1, min_held_out=5, tolerance=1.0,
+                                                    calibrate=2))
     assert learning.maybe_start(store.count_drawings())
     deadline = time.monotonic() + 300
     while learning.running and time.monotonic() < deadline:

@@ -146,7 +146,7 @@ def test_streaming_a_large_file_takes_constant_memory(tmp_path):
 def test_train_py_streams_a_folder_and_evaluates_its_held_out_share(tmp_path, capsys):
     folder = write_folder(tmp_path / "qd", 30)
     out = tmp_path / "m.pt"
-    code = train_cli.main([str(a) for a in ["--quickdraw", folder, "--stream", "--categories", ",".join(THREE),
+    code = train_cli.main([str(a) for a in ["--quickdraw", folder, "--stream", "--categories", ",".join(THREE), "--calibrate", 2,
                                             "--epochs", 1, "--batch-size", 16, "--threads", 1, "--out", out,
                                             "--eval", "none", "--quiet", "--buffer", 50]])
     printed = capsys.readouterr().out

@@ -200,12 +200,16 @@ def run_cli(argv, capsys):
 def test_cli_trains_on_synthetic_and_player_drawings_and_records_the_model(tmp_path, capsys):
     db, out = make_store(tmp_path / "p.db"), tmp_path / "m.pt"
     code, printed = run_cli(["--synthetic", 12, "--db", db, "--categories", "circle,line,zigzag", "--epochs", 1,
+                             "--calibrate", 4,
                              "--threads", 1, "--out", out, "--eval", "none", "--quiet"], capsys)
     assert code == 0 and out.is_file()
     clf = classify.Classifier.load(out)
     assert clf.categories == ("circle", "line", "zigzag")
     assert "synthetic (held out)" in clf.metrics and "== synthetic (held out)" in printed
     assert clf.data["sources"]["synthetic(seed=1234)"] == 36 and clf.data["player_examples"] == 2
+    # train.py itself fits the temperature and the recognition thresholds, on generated doodles
+    assert clf.temperature > 0 and set(clf.rule.thresholds) == {"circle", "line", "zigzag"}
+    assert "calibrated on 12 generated doodles" in printed
     with Store(db) as store:
         (record,) = store.models()
     assert record["version"] == clf.version and record["player_examples"] == 2 and record["active"]
@@ -220,6 +224,22 @@ def test_cli_eval_only_prints_the_table(tmp_path, capsys):
     assert code == 0
     assert "== quickdraw:qd: 6 examples (3 drawings, 3 bitmaps) in 3 categories ==" in printed
     assert "overall (mean over 3 categories)" in printed and "early recognition" in printed
+    assert "true recognitions" in printed and "false recognitions" in printed  # the rules side by side
+
+
+def test_recalibrate_writes_the_temperature_and_thresholds_into_an_old_checkpoint(tmp_path, capsys):
+    model = net.build(net.NetConfig(num_classes=3, widths=(4,)))
+    checkpoint = classify.make_checkpoint(model, model.config, ["circle", "line", "square"], "v-old",
+                                          data={"seed": 7})
+    path = classify.save_checkpoint(checkpoint, tmp_path / "old.pt")
+    assert classify.Classifier.load(path).temperature == 1.0  # an old checkpoint: T = 1, the old rule
+    code, printed = run_cli(["--recalibrate", "--checkpoint", path, "--calibrate", 2], capsys)
+    assert code == 0 and "wrote the temperature" in printed
+    clf = classify.Classifier.load(path)
+    assert clf.version == "v-old" and set(clf.rule.thresholds) == {"circle", "line", "square"}
+    stored = torch.load(path, weights_only=True)
+    assert stored["recognition"]["fitted"]["on"] == "synthetic(seed=2000036)"  # its own seed + the offset
+    assert torch.equal(stored["weights"]["head.weight"], checkpoint["weights"]["head.weight"])
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -249,7 +269,7 @@ def test_category_lists_restrict_extend_or_come_from_a_file(tmp_path):
 
 # ---- resuming -----------------------------------------------------------------------------------
 
-RESUMABLE = ["--synthetic", 20, "--categories", "circle,line,zigzag", "--epochs", 3, "--batch-size", 16,
+RESUMABLE = ["--synthetic", 20, "--categories", "circle,line,zigzag", "--epochs", 3, "--batch-size", 16, "--calibrate", 2,
              "--threads", 1, "--eval", "none", "--quiet"]
 # Runs train.py in a child process that SIGKILLs itself while its second snapshot is being written:
 # after the new file's bytes are out but before it replaces the previous snapshot.
