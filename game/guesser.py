@@ -10,6 +10,10 @@ network sees a 28x28 raster, so a 2000-point scribble and its 300-point
 thinning give the same picture; rasterising the long one would hold the GIL for ~10 ms per guess and
 steal that time from the frames. The stored drawing keeps every point.
 
+Each answer holds every category's probability (`guesses`, what `Classifier.recognizes` judges: the
+game's one recognition rule needs the runner-up too) and the best three (`top`, what is shown, said
+and stored).
+
 Each submission carries a `tag` (the scene's round and canvas generation); answers come back with
 it, so a guess about a canvas that has since been cleared is recognised and dropped by the scene.
 """
@@ -32,8 +36,12 @@ log = logging.getLogger(__name__)
 class Guess:
     tag: Any                              # what the submitter said this drawing was
     t_ms: int                             # on the drawing's clock, when the ink was taken
-    top: tuple[tuple[str, float], ...]    # best first
+    top: tuple[tuple[str, float], ...]    # the best SHOWN guesses, best first (shown, said, stored)
     seconds: float                        # how long the classifier took
+    guesses: tuple[tuple[str, float], ...] = ()  # every guess asked for (k), best first: for `recognizes`
+
+
+SHOWN = 3  # guesses kept in `Guess.top`
 
 
 def thin(drawing, step: float) -> list:
@@ -130,8 +138,8 @@ class Guesser:
             try:
                 started = time.perf_counter()
                 seen = thin(drawing, self.thin_step)
-                top = tuple((str(name), float(p)) for name, p in self.classifier.predict(seen, k=self.k))
-                guess = Guess(tag, t_ms, top, time.perf_counter() - started)
+                guesses = tuple((str(name), float(p)) for name, p in self.classifier.predict(seen, k=self.k))
+                guess = Guess(tag, t_ms, guesses[:SHOWN], time.perf_counter() - started, guesses)
             except Exception:  # a bad guess must never take the game down
                 guess = None
                 self._failures += 1
@@ -144,6 +152,7 @@ class Guesser:
 
 
 def make_guesser(classifier) -> Guesser:
-    """The game's guesser for `classifier`: drawings thinned to one point per 1/50 of the canvas,
-    under a pixel of the 28x28 raster the network sees."""
-    return Guesser(classifier, thin_step=UNITS / 50)
+    """The game's guesser for `classifier`: every category's probability (the recognition rule needs
+    them), drawings thinned to one point per 1/50 of the canvas, under a pixel of the 28x28 raster
+    the network sees."""
+    return Guesser(classifier, k=len(classifier.categories), thin_step=UNITS / 50)

@@ -47,8 +47,6 @@ class Settings:
     seconds: float = 20.0
     # Prompts per game, drawn from the model's categories without repeats.
     rounds: int = 6
-    # The round ends early when the prompt is the top guess with at least this probability.
-    threshold: float = 0.5
     # At most one classification per this many seconds of new ink (a Quick, Draw!-like pace).
     guess_interval: float = 0.1
     # How long the verdict ("Oh, I know, it's a cat!") stays before the next prompt card.
@@ -118,8 +116,6 @@ class Settings:
             raise ValueError(f"seconds must be positive, got {self.seconds}")
         if self.rounds < 1:
             raise ValueError(f"rounds must be at least 1, got {self.rounds}")
-        if not 0 < self.threshold <= 1:
-            raise ValueError(f"threshold must be in (0, 1], got {self.threshold}")
         if self.keep_days is not None and not _is_whole(self.keep_days, 1):
             raise ValueError(f"keep_days must be a whole number of days >= 1 or None, got {self.keep_days!r}")
         width, height = self.size

@@ -1,7 +1,8 @@
 """Helpers for the game's tests: a scripted classifier (a test double), a headless App, synthetic input.
 
-`ScriptedClassifier` has the real `Classifier`'s interface (`categories`, `predict(drawing, k)`) but
-answers from a script, so a scene test can say "the machine sees a cat after 30 points" and check what
+`ScriptedClassifier` has the real `Classifier`'s interface (`categories`, `predict(drawing, k)`,
+`recognizes(guesses, word)` by the real rule with a checkpoint's default: the old one) but answers
+from a script, so a scene test can say "the machine sees a cat after 30 points" and check what
 the game does with it. The game itself only ever loads the real classifier; the end-to-end test and
 the benchmark use the bundled model.
 """
@@ -21,6 +22,7 @@ from game.app import App  # noqa: E402
 from game.settings import Settings  # noqa: E402
 from game.voice import Voice  # noqa: E402
 from model.categories import load_categories  # noqa: E402
+from model.recognition import OLD_RULE  # noqa: E402
 from model.store import Store  # noqa: E402
 
 CATEGORIES = tuple(load_categories())
@@ -46,6 +48,9 @@ class ScriptedClassifier:
     def predict(self, drawing, k: int = 3):
         self.calls.append(drawing)
         return list(self.answer(drawing))[:k]
+
+    def recognizes(self, guesses, word: str) -> bool:
+        return OLD_RULE.recognizes(guesses, word)
 
 
 def recognizes_after(word_of, points: int):

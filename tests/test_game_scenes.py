@@ -66,6 +66,27 @@ def test_full_game_of_six_rounds_is_stored_round_by_round(app_factory, store):
         assert store.guesses(row["id"]) == [(t, [tuple(pair) for pair in top]) for t, top in result.guesses]
 
 
+def test_the_round_ends_by_the_classifiers_rule_not_a_threshold_of_its_own(app_factory, store):
+    """A model whose fitted rule wants 0.95 for the prompt: 90% top-1 (enough for the old rule) goes on."""
+    from model.recognition import RecognitionRule
+
+    holder, asked = {}, []
+
+    class Strict(ScriptedClassifier):
+        def recognizes(self, guesses, word):
+            asked.append(len(guesses))
+            return RecognitionRule(thresholds={word: 0.95}).recognizes(guesses, word)
+
+    app = holder["app"] = app_factory(
+        classifier=Strict(recognizes_after(lambda: holder["app"].scene.word, 20)), seconds=20)
+    start_game(app)
+    scene = app.scene
+    draw_stroke(app, circle_points(scene.canvas.rect, 60))
+    assert scene.phase == "drawing" and not scene.recognized and scene.history
+    assert asked and max(asked) == 3   # every guess the double gives (the game asks for all categories)
+    assert app.guesser.k == len(app.classifier.categories)
+
+
 def test_recognition_ends_the_round_early_with_the_winning_guess_time(app_factory, store):
     holder = {}
     app = holder["app"] = app_factory(

@@ -20,7 +20,8 @@ def test_defaults():
     assert settings.db == ROOT / "data" / "pennydraw.db"
     assert settings.model is None and settings.lang == "en" and not settings.mute
     assert not settings.fullscreen and settings.seconds == 20 and settings.rounds == 6
-    assert settings.size == (1280, 800) and settings.threshold == 0.5
+    assert settings.size == (1280, 800)
+    assert not hasattr(settings, "threshold")  # recognition is the model's one rule (model/recognition.py)
 
 
 def test_every_option():
@@ -49,8 +50,6 @@ def test_parse_size():
 def test_settings_check_their_values():
     with pytest.raises(ValueError, match="language"):
         Settings(lang="es")
-    with pytest.raises(ValueError, match="threshold"):
-        Settings(threshold=1.5)
     with pytest.raises(ValueError, match="at least 640x480"):
         Settings(size=(320, 240))
 

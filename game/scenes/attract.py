@@ -3,7 +3,7 @@
 Drawings collected here (consented ones: nothing else is ever stored) are replayed stroke by stroke
 with the visitor's own timing (`game.replay`), while the machine guesses them live through the
 shared background `Guesser`, exactly as it did for the visitor; then the prompt is revealed with
-whether the machine got it, in a speech bubble under the drawing. Beside it: the installation totals
+whether the machine got it (by the game's rule, `Classifier.recognizes`, at any moment of the replay), in a speech bubble under the drawing. Beside it: the installation totals
 (drawings, unpaid hours, what micro-workers would have been paid for them), one sourced fact about
 micro-work at a time (`facts.py`, the same rotation as the title screen) and a large pulsing "Touch
 to play". Three language pills switch the language without starting a game; a touch anywhere else
@@ -107,6 +107,7 @@ class AttractScene(Scene):
         self.submitted = -1
         self.last_submit = -math.inf
         self.current: list[tuple[str, float]] = []
+        self.got_it = False           # a guess of this replay recognised its word (the game's rule)
         self.final_count = -1         # point count of the newest guess received
         self.shown = 0                # replays started since the scene was entered
         self.started = False
@@ -133,6 +134,7 @@ class AttractScene(Scene):
         self.serial += 1
         self.replayed, self.visible, self.submitted, self.final_count = 0.0, 0, -1, -1
         self.last_submit, self.current, self._paper, self._inked = -math.inf, [], None, 0
+        self.got_it = False
         try:
             picked = pick_drawing(self.app.store, self.rng)
             self.replay = Replay(picked["drawing"]) if picked else None
@@ -167,6 +169,8 @@ class AttractScene(Scene):
             if tag and tag[0] == "attract" and tag[1] == self.serial and guess.top:
                 self.current = [(name, p) for name, p in guess.top]
                 self.final_count = max(self.final_count, tag[2])
+                if self.word and self.app.classifier.recognizes(guess.guesses or guess.top, self.word):
+                    self.got_it = True
         self.replayed += dt
         if self.phase == "empty":
             if self.replayed >= EMPTY_RETRY:
@@ -190,7 +194,7 @@ class AttractScene(Scene):
         if self.phase == "empty":
             return self.t("attract_empty"), theme.TEXT
         if self.phase == "reveal":
-            got_it = bool(self.current) and self.current[0][0] == self.word
+            got_it = self.got_it
             verdict = self.t("attract_got_it" if got_it else "attract_missed")
             return f"{self.t('attract_was', thing=tr.thing(self.word))} {verdict}", (
                 theme.SUCCESS if got_it else theme.MISS)

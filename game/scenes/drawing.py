@@ -3,8 +3,9 @@
 Input goes to the `Canvas` (every point timed from its own event). While ink grows, a copy of the
 drawing goes to the background `Guesser` at most every `settings.guess_interval` seconds; answers
 are read in `update`, shown as a sentence ("I see... a sun. Or a cookie?") with the top-3 as bars, and
-spoken when the top guess changes and the voice is free. The round ends as soon as the prompt is the
-top guess with at least `settings.threshold`, or when the countdown reaches zero. Then the verdict
+spoken when the top guess changes and the voice is free. The round ends as soon as the classifier
+recognises the prompt (`Classifier.recognizes`, the one rule: model/recognition.py), or when the
+countdown reaches zero. Then the verdict
 shows for `settings.verdict_seconds`; the round is written to the store as soon as it is final (at
 once, or after one last guess about ink drawn since the previous one, waiting at most a second).
 
@@ -164,8 +165,8 @@ class DrawingScene(Scene):
             return
         self.history.append((guess.t_ms, top))
         self.current = top
-        best, probability = top[0]
-        if best == self.word and probability >= self.app.settings.threshold and not self.teaching:
+        best = top[0][0]
+        if not self.teaching and self.app.classifier.recognizes(guess.guesses or guess.top, self.word):
             self.final = top
             self._end(recognized=True, guessed_at_ms=guess.t_ms)
             return
