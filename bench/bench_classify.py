@@ -122,10 +122,11 @@ def bench_recognition(clf: classify.Classifier, examples) -> tuple[list[tuple[st
     drawings = [(c, d) for c, d in examples.drawings if c in known]
     raw = recognition_eval.prefix_logits(clf, [d for _, d in drawings])
     labels = np.array([known[c] for c, _ in drawings], np.int64)
-    whole = np.concatenate([np.stack([z[-1] for _, z in raw]).reshape(-1, len(known)),
-                            clf.logits(np.stack([b for c, b in examples.bitmaps if c in known]).reshape(-1, 28, 28))])
+    bitmaps = [np.asarray(b, np.uint8).reshape(28, 28) for c, b in examples.bitmaps if c in known]
+    whole = np.concatenate([np.array([z[-1] for _, z in raw]).reshape(-1, len(known)),
+                            clf.logits(np.array(bitmaps, np.uint8).reshape(-1, 28, 28))])
     whole_labels = np.concatenate([labels, [known[c] for c, _ in examples.bitmaps if c in known]]).astype(np.int64)
-    every = np.concatenate([z for _, z in raw])
+    every = np.concatenate([z for _, z in raw]) if raw else np.zeros((0, len(known)), np.float32)
     every_labels = np.repeat(labels, [len(f) for f, _ in raw])
     t = clf.temperature
     rows = []

@@ -148,6 +148,19 @@ def test_evaluation_arithmetic_matches_a_hand_count():
     assert "1 (33%) never recognised" in table and "line -> circle 1 (100%)" in table
 
 
+def test_early_recognition_in_the_table_plays_by_the_checkpoints_rule():
+    from model.recognition import RecognitionRule
+
+    clf = always_first_category(["circle", "line", "square"])   # circle at ~99.99% whatever it sees
+    examples = datasets.Examples(drawings=[("circle", CIRCLE), ("circle", SQUARE)])
+    assert evaluate(clf, examples, "old rule")["early"]["recognised"] == 2
+    clf.temperature = 4.0   # 10 / 4: circle at ~86%
+    clf.rule = RecognitionRule(thresholds={"circle": 0.9})
+    m = evaluate(clf, examples, "strict")
+    assert m["early"]["recognised"] == 0 and m["early"]["never"] == 2 and m["per_category"]["circle"]["top1"] == 1.0
+    assert m["temperature"] == 4.0 and 0 < m["ece"] < 0.2   # 86% sure and always right
+
+
 def test_new_categories_keep_the_trained_rows_of_the_old_ones():
     torch.manual_seed(0)
     model = net.build(net.NetConfig(num_classes=3, widths=(4, 8)))
