@@ -39,6 +39,7 @@ from model.quickdraw.binary import write_bin
 from model.quickdraw.formats import read_ndjson
 from model.quickdraw.records import google_key_id, replacing, write_records
 from model.store import Store
+from model.store.opening import connect, input_uri
 
 # --formats name -> (folder named as in Google's bucket, file extension)
 LAYOUT = {"raw": ("raw", ".ndjson"), "simplified": ("simplified", ".ndjson"),
@@ -106,8 +107,8 @@ class ConsentedDrawings:
     def __init__(self, paths):
         self.paths = _distinct_existing(paths)
         for path in self.paths:
-            Store(path).close()  # refuses files that are not pennydraw stores; upgrades old ones
-        self.conn = sqlite3.connect(str(self.paths[0]))
+            Store(path, read_only=True).close()  # refuses files that are not pennydraw stores
+        self.conn = connect(self.paths[0], read_only=True)  # inputs: never migrated nor switched to WAL
         self.schemas = ["main"]
         try:
             limit = self.conn.getlimit(sqlite3.SQLITE_LIMIT_ATTACHED)
@@ -115,7 +116,7 @@ class ConsentedDrawings:
                 raise ValueError(f"export reads at most {limit + 1} databases at once; "
                                  "merge them first with `python -m model merge`")
             for number, path in enumerate(self.paths[1:], 1):
-                self.conn.execute(f"ATTACH DATABASE ? AS db{number}", (str(path),))
+                self.conn.execute(f"ATTACH DATABASE ? AS db{number}", (input_uri(path),))
                 self.schemas.append(f"db{number}")
             self.conn.execute("PRAGMA query_only = ON")  # this connection never writes
         except BaseException:

@@ -52,7 +52,7 @@ def db_stats(path) -> list[CategoryStats]:
     """Statistics of the consented drawings of a store, by category (sorted)."""
     if not Path(path).is_file():
         raise FileNotFoundError(f"no database at {path}")
-    with Store(path) as store:
+    with Store(path, read_only=True) as store:  # an input: never migrated nor switched to WAL
         rows = store.db.conn.execute(
             "SELECT d.word, count(*), count(d.duration_ms), coalesce(sum(d.duration_ms), 0), "
             "coalesce(sum(json_array_length(d.drawing)), 0), coalesce(sum(d.recognized), 0) "

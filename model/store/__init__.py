@@ -6,6 +6,7 @@ how drawings, guesses and codes become rows; `merge.py` several kiosks' stores i
 the package opens nothing.
 """
 from model.store.schema import MIGRATIONS
-from model.store.store import DEFAULT_DB_PATH, MEMORY, Session, Store, StoreError
+from model.store.opening import StoreBusy, StoreError
+from model.store.store import DEFAULT_DB_PATH, MEMORY, Session, Store
 
-__all__ = ["DEFAULT_DB_PATH", "MEMORY", "MIGRATIONS", "Session", "Store", "StoreError"]
+__all__ = ["DEFAULT_DB_PATH", "MEMORY", "MIGRATIONS", "Session", "Store", "StoreBusy", "StoreError"]

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from model.quickdraw.records import google_key_id
+from model.store.opening import input_uri
 from model.store.schema import code_tombstone
 from model.store.store import Store, StoreError
 
@@ -67,7 +68,7 @@ def merge(out_path, in_paths, activate_first: bool = True) -> list[MergeCounts]:
             raise FileNotFoundError(f"no database at {path}")
         if out_path.exists() and path.resolve() == out_path.resolve():
             raise ValueError(f"{path} is the output itself; name another OUT")
-        Store(path).close()  # refuses what is not a pennydraw store (before OUT is created)
+        Store(path, read_only=True).close()  # refuses what is not a pennydraw store (before OUT is created)
     results = []
     with Store(out_path) as out:
         for path in inputs:
@@ -84,7 +85,7 @@ def merge_one(out: Store, source: Path, activate_first: bool = True) -> MergeCou
         raise StoreError(f"{out.path} is in the middle of a transaction; cannot merge into it now")
     conn.create_function("code_tombstone", 1, code_tombstone, deterministic=True)
     conn.create_function("pennydraw_key_id", 1, google_key_id, deterministic=True)
-    conn.execute("ATTACH DATABASE ? AS src", (str(source),))
+    conn.execute("ATTACH DATABASE ? AS src", (input_uri(source),))  # read-only: never migrated
     try:
         with out.transaction(f"merge {source}", preposition="into"):
             _copy(conn, counts, activate_first)
@@ -151,6 +152,8 @@ def _copy(conn: sqlite3.Connection, counts: MergeCounts, activate_first: bool) -
         (last_drawing,)).rowcount
 
     # Models, matched by version; copies arrive inactive so OUT keeps at most one active model.
+    if not _scalar(conn, "SELECT count(*) FROM src.sqlite_master WHERE name = 'models'"):
+        return  # an input older than the models table (it is read as it is, never upgraded)
     counts.models = conn.execute(
         f"INSERT INTO main.models ({_MODEL_COLUMNS}) "
         "SELECT version, path, trained_at, examples, player_examples, metrics, 0, activated_at "

@@ -35,6 +35,7 @@ from model.store.codec import (
     normalize_code, utc_iso,
 )
 from model.store.models_table import ModelsTable
+from model.store.opening import StoreBusy, StoreError, connect, store_error
 from model.store.schema import KNOWN, MIGRATIONS, code_tombstone
 
 MEMORY = ":memory:"
@@ -42,10 +43,6 @@ IMPORT_BATCH = 2000  # rows per executemany while importing (all inside one tran
 # The stored JSON of a drawing within the size limits is shorter than this (three numbers of at most
 # 20 characters a point); a screen never reads a longer one (an older pennydraw may have stored it).
 MAX_DRAWING_BYTES = strokes.MAX_POINTS * 64
-
-class StoreError(Exception):
-    """The database cannot be opened or written; the message names the file."""
-
 
 @dataclass
 class Session:
@@ -94,10 +91,7 @@ class Store(ModelsTable):
                     raise StoreError(f"{self.path} is a directory, not a database file")
                 if not self.read_only:
                     self.path.parent.mkdir(parents=True, exist_ok=True)
-            if self.read_only:
-                conn = sqlite3.connect(self.path.resolve().as_uri() + "?mode=ro", uri=True, timeout=30)
-            else:
-                conn = sqlite3.connect(str(self.path), timeout=10)
+            conn = connect(self.path, read_only=self.read_only)
             # Read before anything writes, so a file that is not SQLite fails untouched.
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
             self.db = Database(conn, execute_plugins=False)
@@ -114,7 +108,7 @@ class Store(ModelsTable):
                 conn.close()
             if isinstance(error, StoreError):
                 raise
-            raise StoreError(f"cannot open the drawing store {self.path}: {error}") from error
+            raise store_error(error, f"cannot open the drawing store {self.path}") from error
 
     def _check_is_ours(self) -> None:
         tables = set(self.db.table_names())
@@ -155,7 +149,7 @@ class Store(ModelsTable):
         except sqlite3.Error as error:
             if conn.in_transaction:
                 conn.rollback()
-            raise StoreError(f"could not {what} {preposition} {self.path}: {error}") from error
+            raise store_error(error, f"could not {what} {preposition} {self.path}", conn) from error
 
     def _cursor(self, sql: str, params: Iterable = ()) -> sqlite3.Cursor:
         cursor = self.db.conn.cursor()
