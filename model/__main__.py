@@ -23,9 +23,10 @@ from model import export, locations, stats
 from model.quickdraw import download, formats
 from model.store import DEFAULT_DB_PATH, Store, StoreError, merge
 from model.store.codec import normalize_code
+from model.store.erasing import ERASURE_WAIT_S
 
 
-EXIT_OK, EXIT_BAD_INPUT = 0, 2
+EXIT_OK, EXIT_BAD_INPUT, EXIT_UNFINISHED = 0, 2, 3
 PROG = "pennydraw-data"  # the name in usage and error lines; main(prog=...) says how it was started
 
 
@@ -72,9 +73,20 @@ def cmd_convert(args) -> int:
     return EXIT_OK
 
 
+def _unfinished(store: Store, again: str) -> int:
+    """Exit 3 and say how to finish an erasure whose old pages a reader still holds."""
+    if store.erasure_finished:
+        return EXIT_OK
+    print(f"{PROG}: erasure not finished: copies of the erased drawings remain in {store.path}-wal and "
+          f"{store.path} while another program (the game, say) keeps reading the database; run "
+          f"`{PROG} {again} --db {store.path}` again once it has stopped", file=sys.stderr)
+    return EXIT_UNFINISHED
+
+
 def cmd_forget(args) -> int:
     with Store(args.db) as store:
-        erased = store.forget(args.code)
+        erased = store.forget(args.code, wait_seconds=args.wait)
+        status = _unfinished(store, f"forget {args.code}")
     if erased == 0 and normalize_code(args.code) is None:
         print(f"nothing erased: {args.code!r} is not an erasure code (they look like K7F-3QXM)")
     elif erased == 0:
@@ -82,15 +94,16 @@ def cmd_forget(args) -> int:
               "recorded as erased, so merging a kiosk database that holds it will not bring it in")
     else:
         print(f"erased the session with code {args.code!r} and its {erased} drawing(s), with their guesses")
-    return EXIT_OK
+    return status
 
 
 def cmd_purge(args) -> int:
     with Store(args.db) as store:
-        erased = store.purge_older_than(args.keep_days)
+        erased = store.purge_older_than(args.keep_days, wait_seconds=args.wait)
+        status = _unfinished(store, f"purge --keep-days {args.keep_days}")
     print(f"erased {erased} player drawing(s) older than {args.keep_days} day(s) from {args.db}, with their "
           "guesses and emptied sessions; imported data is kept")
-    return EXIT_OK
+    return status
 
 
 def _days(text: str) -> int:
@@ -174,6 +187,12 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
         command.add_argument("--db", metavar="PATH", default=DEFAULT_DB_PATH,
                              help=f"the SQLite store (default: {DEFAULT_DB_PATH})")
 
+    def wait_option(command):
+        command.add_argument("--wait", type=float, default=ERASURE_WAIT_S, metavar="SECONDS",
+                             help="how long to wait for other programs reading the database to let the "
+                                  "erased drawings' old copies be overwritten (default: %(default)s); "
+                                  "exit status 3 when they did not")
+
     command = commands.add_parser("import", help="import Quick, Draw! files into the store",
                                   description="Import each file in one transaction: all of it or nothing. "
                                   "Drawings whose key_id is already stored are counted as duplicates. "
@@ -197,9 +216,12 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
 
     command = commands.add_parser("forget", help="erase a player's session by its erasure code",
                                   description="Erase the session, drawings and guesses behind an erasure "
-                                  "code such as K7F-3QXM (any case, dash optional).")
+                                  "code such as K7F-3QXM (any case, dash optional), overwriting them in the "
+                                  "database file and its write-ahead log. Exit status 3 (and a line saying "
+                                  "how to finish) when another program's reading keeps old copies in the log.")
     command.add_argument("code", metavar="CODE")
     db_option(command)
+    wait_option(command)
     command.set_defaults(run=cmd_forget)
 
     command = commands.add_parser("purge", help="erase players' drawings older than a number of days",
@@ -210,6 +232,7 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     command.add_argument("--keep-days", type=_days, required=True, metavar="DAYS",
                          help="keep the drawings of the last DAYS days (play.py's default is 365)")
     db_option(command)
+    wait_option(command)
     command.set_defaults(run=cmd_purge)
 
     examples = argparse.RawDescriptionHelpFormatter
@@ -247,8 +270,11 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
         description="Copy each IN into OUT (created if absent), one transaction per IN. Sessions are "
         "matched by erasure code, drawings by their stable key, guesses travel with their drawing, "
         "models are matched by version: merging again adds nothing. Only consented sessions travel. "
-        "Erasure does not: a code forgotten in OUT comes back from a kiosk that still holds it, so "
-        "run forget on the kiosk databases too.",
+        "Erasure travels: every store keeps tombstones of what players erased (drawing keys and a hash "
+        "of the code); merging copies IN's tombstones into OUT, erases in OUT what they name, and never "
+        "copies an erased session or drawing, so a code forgotten on a kiosk or on OUT stays forgotten "
+        "however the files are merged later. The INs themselves are only read: forgetting a code on OUT "
+        "does not erase a kiosk's own copy, so run forget on the kiosk too.",
         epilog="examples:\n"
                "  python -m model merge all.db kiosk1.db kiosk2.db\n"
                "  python -m model merge all.db kiosk1.db     # again later: adds only what is new")

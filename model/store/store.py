@@ -9,9 +9,9 @@ migrations. Two promises shape the code:
   ``save_drawing`` returns, so a crash or a killed process a moment later loses nothing already saved.
   (``synchronous=NORMAL`` under WAL: a power cut may undo the last commits, never corrupt the file.)
 
-Players can erase everything they made with the short code their session got (``forget``); deleted
-rows are overwritten (``secure_delete``) and the write-ahead log is truncated afterwards. The trained
-models' table is read and written by the methods of `models_table.py`, a base class of `Store`.
+Players can erase everything they made with the short code their session got (``forget``, with the
+retention purge in `erasing.py`, a base class of `Store`, like `models_table.py` for the trained
+models). How files are opened (inputs read-only, one busy timeout) is `opening.py`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ import sqlite3
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -31,11 +30,11 @@ from model import strokes
 from model.locations import DEFAULT_DB_PATH
 from model.quickdraw.records import countrycode_problem, google_key_id
 from model.store.codec import (
-    encode_drawing, encode_guesses, imported_row, milliseconds, new_code,
-    normalize_code, utc_iso,
+    encode_drawing, encode_guesses, imported_row, milliseconds, new_code, utc_iso,
 )
+from model.store.erasing import Erasing
 from model.store.models_table import ModelsTable
-from model.store.opening import StoreBusy, StoreError, connect, store_error
+from model.store.opening import StoreBusy, StoreError, connect, store_error  # noqa: F401 (re-exported)
 from model.store.schema import KNOWN, MIGRATIONS, code_tombstone
 
 MEMORY = ":memory:"
@@ -76,7 +75,7 @@ def _drawing_dict(row: sqlite3.Row) -> dict:
 
 # ---- the store ---------------------------------------------------------------------------------
 
-class Store(ModelsTable):
+class Store(ModelsTable, Erasing):
     """The SQLite drawing store. ``Store(path)`` opens (and creates or upgrades) the database;
     ``Store(path, read_only=True)`` opens an existing one for reading only (nothing is created,
     upgraded or written: the retraining job's view of a kiosk's live database)."""
@@ -392,44 +391,6 @@ class Store(ModelsTable):
                 conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
         return added
 
-    def forget(self, code: str) -> int:
-        """Erase a session, its drawings and guesses; returns how many drawings went (0: unknown).
-
-        A tombstone stays (the drawings' keys and a hash of the code, see `schema.py`), so that
-        merging a kiosk database that still holds the session does not bring it back. A well-formed
-        code this store has never seen leaves its tombstone too: erasing on the merged store before
-        the kiosk's next merge works."""
-        normalized = normalize_code(code)
-        if normalized is None:
-            return 0
-        with self.transaction("erase a session") as conn:
-            in_session = "SELECT id FROM sessions WHERE code = ?"
-            now = utc_iso()
-            conn.execute("INSERT OR IGNORE INTO erasures (key, erased_at) VALUES (?, ?)",
-                         (code_tombstone(normalized), now))
-            conn.execute("INSERT OR IGNORE INTO erasures (key, erased_at) SELECT key, ? "
-                         f"FROM drawings WHERE session_id IN ({in_session})", (now, normalized))
-            erased = conn.execute(f"SELECT count(*) FROM drawings WHERE session_id IN ({in_session})",
-                                  (normalized,)).fetchone()[0]
-            conn.execute("DELETE FROM sessions WHERE code = ?", (normalized,))
-        self._truncate_log()
-        return erased
-
-    def purge_older_than(self, days: float) -> int:
-        """Erase players' drawings made more than ``days`` days ago, and sessions left empty.
-        Imported public data is left alone. Returns how many drawings were erased."""
-        if not days >= 0:
-            raise ValueError(f"days must be a number >= 0, got {days!r}")
-        cutoff = utc_iso(datetime.now(timezone.utc) - timedelta(days=days))
-        game = "SELECT id FROM sessions WHERE source = 'game'"
-        with self.transaction("purge old drawings") as conn:
-            erased = conn.execute(f"DELETE FROM drawings WHERE created_at < ? AND session_id IN ({game})",
-                                  (cutoff,)).rowcount
-            conn.execute(f"DELETE FROM sessions WHERE id IN ({game}) AND started_at < ? AND NOT EXISTS "
-                         "(SELECT 1 FROM drawings WHERE session_id = sessions.id)", (cutoff,))
-        self._truncate_log()
-        return erased
-
     def snapshot(self, target: str | Path, leave_out: Callable[[str], bool] | None = None) -> list[tuple[str, list]]:
         """Copy the whole store to a new file `target`, minus the drawings whose key `leave_out` names
         (their guesses go with them); returns the drawings left out as (word, drawing), oldest first.
@@ -454,10 +415,3 @@ class Store(ModelsTable):
         finally:
             copy.close()
         return left_out
-
-    def _truncate_log(self) -> None:
-        # Erased rows still sit in old page images inside the -wal file until a checkpoint; move
-        # them out now. Busy readers may delay it; that is not an error.
-        if self.path != MEMORY:
-            with contextlib.suppress(sqlite3.Error):
-                self.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
