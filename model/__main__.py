@@ -194,7 +194,8 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
                                   "exit status 3 when they did not")
 
     command = commands.add_parser("import", help="import Quick, Draw! files into the store",
-                                  description="Import each file in one transaction: all of it or nothing. "
+                                  description="Import each file all or nothing: committed in short batches that no one sees "
+                                  "until the last, so a game playing on the same database keeps saving rounds. "
                                   "Drawings whose key_id is already stored are counted as duplicates. "
                                   "An .npz never runs code: anything but numpy arrays in it is refused.")
     command.add_argument("files", nargs="+", metavar="FILE", help=".ndjson, .npz or .bin file (not .npy)")
@@ -267,7 +268,9 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
 
     command = commands.add_parser(
         "merge", help="merge kiosk databases into one, without duplicates", formatter_class=examples,
-        description="Copy each IN into OUT (created if absent), one transaction per IN. Sessions are "
+        description="Copy each IN into OUT (created if absent), all of each IN or nothing, in short "
+        "batches that OUT's readers see only once the IN is complete (a game may keep playing on OUT); "
+        "the INs are only read, never upgraded. Sessions are "
         "matched by erasure code, drawings by their stable key, guesses travel with their drawing, "
         "models are matched by version: merging again adds nothing. Only consented sessions travel. "
         "Erasure travels: every store keeps tombstones of what players erased (drawing keys and a hash "

@@ -165,7 +165,7 @@ class Transfer:
         return self.read / self.seconds if self.seconds > 0 else 0.0
 
 def import_file(store, path, skip_bad: bool = False) -> Transfer:
-    """Import a stroke file into `store` in one transaction: all of it, or nothing (unless `skip_bad`)."""
+    """Import a stroke file into `store`: all of it, or nothing (unless `skip_bad`); see `Store.insert_imported`."""
     if detect_format(path) == NPY:
         raise FormatError(f"{path}: a .npy file holds 28x28 bitmaps, not strokes, and the store keeps "
                           "strokes (train on .npy files directly instead)")

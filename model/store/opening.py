@@ -5,9 +5,10 @@ without a single byte of them changing.
   that the connection can ATTACH other files read-only.
 - `connect(path, read_only=True)` opens an input (`export`, `stats`, merge's IN, the retraining job's
   view of a live database) with `mode=ro`: SQLite refuses every write, so it is never switched to WAL
-  nor migrated. On read-only media, or when the file or its folder is not writable (by its permission
-  bits: root ignores them, so `os.access` would say yes), `immutable=1` as well: no lock, no -shm
-  beside it. Not when a -wal with data sits beside it, which `immutable` would ignore.
+  nor migrated. `immutable=1` as well (no lock, no -wal or -shm made beside it) on read-only media,
+  when the file or its folder is not writable (by its permission bits: root ignores them, so
+  `os.access` would say yes), or when no -wal sits beside it (no writer has it open); never when a
+  -wal with data or a -journal sits beside it, which `immutable` would ignore.
 - SQLite's "database is locked" after the busy timeout becomes `StoreBusy`, a `StoreError`.
 """
 from __future__ import annotations
@@ -52,8 +53,13 @@ def input_uri(path: str | Path) -> str:
     """The `file:` URI that opens `path` for reading only (for `sqlite3.connect(uri=True)` or ATTACH)."""
     path = Path(path).resolve()
     uri = path.as_uri() + "?mode=ro"
-    wal = Path(f"{path}-wal")
-    if _read_only_place(path) and not (wal.exists() and wal.stat().st_size > 0):
+    wal, journal = Path(f"{path}-wal"), Path(f"{path}-journal")
+    if journal.exists() or (wal.exists() and wal.stat().st_size > 0):
+        return uri   # a writer's changes wait beside the file: read them as SQLite does
+    if _read_only_place(path) or not wal.exists():
+        # Nobody can write it, or nobody has it open for writing now (a writer keeps its -wal): read
+        # it as a plain file, creating no -wal or -shm beside it (a read-only reader could not delete
+        # them again, and as root it would leave files the kiosk's user cannot open).
         uri += "&immutable=1"
     return uri
 

@@ -9,9 +9,11 @@ migrations. Two promises shape the code:
   ``save_drawing`` returns, so a crash or a killed process a moment later loses nothing already saved.
   (``synchronous=NORMAL`` under WAL: a power cut may undo the last commits, never corrupt the file.)
 
-Players can erase everything they made with the short code their session got (``forget``, with the
-retention purge in `erasing.py`, a base class of `Store`, like `models_table.py` for the trained
-models). How files are opened (inputs read-only, one busy timeout) is `opening.py`.
+Its methods live in four files, one concept each: this one opens the file, writes the game's rows and
+imports; `reading.py` (what readers see: consented sessions only), `erasing.py` (``forget`` and the
+retention purge, finished in the files) and `models_table.py` (the trained models) are its base
+classes. How files are opened (inputs read-only, one busy timeout) is `opening.py`; how a long import
+or merge commits without keeping the write lock, `staging.py`.
 """
 
 from __future__ import annotations
@@ -26,22 +28,21 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from model import strokes
 from model.locations import DEFAULT_DB_PATH
 from model.quickdraw.records import countrycode_problem, google_key_id
 from model.store.codec import (
-    encode_drawing, encode_guesses, imported_row, milliseconds, new_code, utc_iso,
+    encode_drawing, encode_guesses, milliseconds, new_code, utc_iso,
 )
+from model.store import staging
 from model.store.erasing import Erasing
 from model.store.models_table import ModelsTable
 from model.store.opening import StoreBusy, StoreError, connect, store_error  # noqa: F401 (re-exported)
+from model.store.reading import MAX_DRAWING_BYTES, Reading  # noqa: F401 (re-exported)
 from model.store.schema import KNOWN, MIGRATIONS, code_tombstone
 
 MEMORY = ":memory:"
-IMPORT_BATCH = 2000  # rows per executemany while importing (all inside one transaction)
-# The stored JSON of a drawing within the size limits is shorter than this (three numbers of at most
-# 20 characters a point); a screen never reads a longer one (an older pennydraw may have stored it).
-MAX_DRAWING_BYTES = strokes.MAX_POINTS * 64
+IMPORT_BATCH = 2000  # rows per transaction while importing (staging.BATCH_ROWS says why so many)
+
 
 @dataclass
 class Session:
@@ -56,26 +57,9 @@ class Session:
     country: str | None = None  # the installation's country ("BE"), written as each drawing's countrycode
 
 
-# ---- rows ------------------------------------------------------------------------------------------
-
-def _session_id(session) -> int | None:
-    if isinstance(session, Session):
-        if session.id is None:
-            raise ValueError("this session was never stored (no consent); count it in memory")
-        return session.id
-    return None if session is None else int(session)
-
-
-def _drawing_dict(row: sqlite3.Row) -> dict:
-    drawing = dict(row)
-    drawing["drawing"] = json.loads(drawing["drawing"])
-    drawing["recognized"] = bool(drawing["recognized"])
-    return drawing
-
-
 # ---- the store ---------------------------------------------------------------------------------
 
-class Store(ModelsTable, Erasing):
+class Store(Reading, ModelsTable, Erasing):
     """The SQLite drawing store. ``Store(path)`` opens (and creates or upgrades) the database;
     ``Store(path, read_only=True)`` opens an existing one for reading only (nothing is created,
     upgraded or written: the retraining job's view of a kiosk's live database)."""
@@ -264,132 +248,20 @@ class Store(ModelsTable, Erasing):
         session.id, session.code = row   # only once committed
         return drawing_id
 
-    # ---- reading -------------------------------------------------------------------------------
-
-    def drawings(self, word: str | None = None, limit: int | None = None, since=None,
-                 session_id=None) -> Iterator[dict]:
-        """Stored drawings oldest first, ``drawing`` decoded to lists, ``recognized`` a bool."""
-        where, params = [], []
-        if word is not None:
-            where.append("word = ?"), params.append(word)
-        if since is not None:
-            where.append("created_at >= ?"), params.append(utc_iso(since))
-        if session_id is not None:
-            where.append("session_id = ?"), params.append(_session_id(session_id))
-        sql = "SELECT * FROM drawings" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id"
-        if limit is not None:
-            sql += " LIMIT ?"
-            params.append(int(limit))
-        try:
-            cursor = self._cursor(sql, params)
-            while batch := cursor.fetchmany(500):
-                yield from (_drawing_dict(row) for row in batch)
-        except sqlite3.Error as error:
-            raise StoreError(f"could not read {self.path}: {error}") from error
-
-    def count_drawings(self, word: str | None = None) -> int:
-        if word is None:
-            return self._reading("SELECT count(*) FROM drawings")[0][0]
-        return self._reading("SELECT count(*) FROM drawings WHERE word = ?", [word])[0][0]
-
-    def word_counts(self) -> dict[str, int]:
-        """{word: stored drawings} over every word with at least one (what a retraining can learn from)."""
-        return {row[0]: row[1] for row in self._reading("SELECT word, count(*) FROM drawings GROUP BY word")}
-
-    def random_drawings(self, word: str, n: int, exclude_session=None,
-                        max_bytes: int | None = MAX_DRAWING_BYTES) -> list[dict]:
-        """Up to ``n`` random drawings of ``word``, none from ``exclude_session`` (a Session or id), none
-        stored as more than ``max_bytes`` of text: those are never read (ids first, then the rows)."""
-        excluded = exclude_session.id if isinstance(exclude_session, Session) else exclude_session
-        ids = [row[0] for row in self._reading(
-            "SELECT id FROM drawings WHERE word = ? AND session_id IS NOT ? ORDER BY random() LIMIT ?",
-            [word, excluded, 4 * int(n)])]
-        chosen = [i for i in ids if max_bytes is None or self.drawing_bytes(i) <= max_bytes][:int(n)]
-        rows = self._reading(f"SELECT * FROM drawings WHERE id IN ({', '.join('?' * len(chosen))})", chosen)
-        order = {drawing_id: place for place, drawing_id in enumerate(chosen)}
-        return sorted((_drawing_dict(row) for row in rows), key=lambda drawing: order[drawing["id"]])
-
-    def drawing_bytes(self, drawing_id: int) -> int:
-        """How long the stored JSON of drawing ``drawing_id`` is, in bytes (0: no such drawing), told
-        by its row's header: the text itself is not read, so a huge one costs nothing to measure."""
-        try:
-            with self.db.conn.blobopen("drawings", "drawing", int(drawing_id), readonly=True) as blob:
-                return len(blob)
-        except sqlite3.OperationalError as error:
-            if "no such rowid" in str(error):
-                return 0
-            raise StoreError(f"could not read {self.path}: {error}") from error
-        except sqlite3.Error as error:
-            raise StoreError(f"could not read {self.path}: {error}") from error
-
-    def guesses(self, drawing_id: int) -> list[tuple[int, list[tuple[str, float]]]]:
-        """The machine's guesses while ``drawing_id`` was drawn, in time order."""
-        rows = self._reading("SELECT t_ms, guesses FROM guesses WHERE drawing_id = ? ORDER BY t_ms, id",
-                             [drawing_id])
-        return [(row[0], [(c, p) for c, p in json.loads(row[1])]) for row in rows]
-
-    def totals(self, session_id=None, source: str | None = None) -> dict:
-        """Counts for the labour ledger: drawings, seconds drawn, recognized, sessions. Of one session
-        (a Session or id), or of every drawing; ``source="game"`` counts players' drawings only,
-        ``source="import"`` imported ones only."""
-        where, params = [], []
-        if session_id is not None:
-            where.append("session_id = ?"), params.append(_session_id(session_id))
-        if source is not None:
-            if source not in ("game", "import"):
-                raise ValueError(f'source must be "game", "import" or None, got {source!r}')
-            where.append("session_id IN (SELECT id FROM sessions WHERE source GLOB ?)")
-            params.append("game" if source == "game" else "import:*")
-        row = self._reading(
-            "SELECT count(*), coalesce(sum(duration_ms), 0), coalesce(sum(recognized), 0), "
-            "count(DISTINCT session_id) FROM drawings" + (" WHERE " + " AND ".join(where) if where else ""),
-            params)[0]
-        return {"drawings": row[0], "seconds": row[1] / 1000.0, "recognized": row[2], "sessions": row[3]}
-
-    def integrity_check(self) -> str:
-        """"ok" when SQLite finds the file sound and every foreign key resolves; else the problems."""
-        try:
-            problems = [row[0] for row in self.db.conn.execute("PRAGMA integrity_check")]
-            dangling = self.db.conn.execute("PRAGMA foreign_key_check").fetchall()
-        except sqlite3.Error as error:
-            return f"{self.path}: {error}"
-        if dangling:
-            problems = [p for p in problems if p != "ok"]
-            problems += [f"{row[0]} row {row[1]} points to a missing {row[2]} row" for row in dangling]
-        return "\n".join(problems)
-
-    # ---- importing and erasing -----------------------------------------------------------------
+    # ---- importing and copying -----------------------------------------------------------------
 
     def insert_imported(self, records: Iterable[dict], source: str | Path,
                         on_bad: Callable[[ValueError], None] | None = None) -> int:
         """Insert Google-style records (``word``, ``drawing``, optional ``key_id``, ``countrycode``,
         ``timestamp``, ``recognized``) as one consented session; all or nothing. Records whose key is
         already stored are skipped. Returns how many drawings were new. A record the store cannot
-        keep raises ValueError, or, with ``on_bad``, is handed to it (which may raise) and left out."""
+        keep raises ValueError, or, with ``on_bad``, is handed to it (which may raise) and left out.
+        Committed in short batches that no reader sees until the last one (`staging.py`), so the game
+        saves rounds meanwhile."""
         name = source.name if isinstance(source, Path) else str(source)
         if not name:
             raise ValueError("source must name the imported file")
-        added = 0
-        with self.transaction(f"import {name}") as conn:
-            session_id, _ = self._insert_session(conn, None, True, None, f"import:{name}")
-            sql = ("INSERT OR IGNORE INTO drawings (key, session_id, word, drawing, recognized, "
-                   "duration_ms, created_at, countrycode, key_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
-            batch, now = [], utc_iso()
-            for number, record in enumerate(records, 1):
-                try:
-                    batch.append(imported_row(record, number, session_id, now))
-                except ValueError as error:
-                    if on_bad is None:
-                        raise
-                    on_bad(error)
-                    continue
-                if len(batch) >= IMPORT_BATCH:
-                    added += conn.executemany(sql, batch).rowcount
-                    batch.clear()
-            added += conn.executemany(sql, batch).rowcount if batch else 0
-            if added == 0:  # everything was already here: leave no empty import session behind
-                conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
-        return added
+        return staging.insert_imported(self, records, name, IMPORT_BATCH, on_bad)
 
     def snapshot(self, target: str | Path, leave_out: Callable[[str], bool] | None = None) -> list[tuple[str, list]]:
         """Copy the whole store to a new file `target`, minus the drawings whose key `leave_out` names
@@ -397,7 +269,7 @@ class Store(ModelsTable, Erasing):
 
         SQLite's backup API copies in one step: a consistent picture even while another process (the
         game) writes. This store is only read; the copy is the one that changes."""
-        copy = sqlite3.connect(str(target))
+        copy = connect(target)
         try:
             self.db.conn.backup(copy)
             copy.execute("PRAGMA foreign_keys=ON")
