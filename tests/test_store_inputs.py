@@ -117,3 +117,14 @@ def test_a_read_only_store_opens_an_immutable_file_without_side_files(tmp_path, 
     with Store(path, read_only=True) as store:
         assert store.count_drawings() == 2
     assert no_side_files(path)
+
+
+def test_a_closed_current_input_leaves_no_side_files_and_a_live_one_is_read_with_its_log(tmp_path):
+    closed, live = current_store(tmp_path / "closed.db"), current_store(tmp_path / "live.db")
+    before = fingerprint(closed)
+    read_all([closed], tmp_path)
+    assert fingerprint(closed) == before and no_side_files(closed)
+    with Store(live) as game:   # the game is playing: its latest round is still in the -wal
+        save(game, game.start_session(), word="owl")
+        assert Path(f"{live}-wal").stat().st_size > 0
+        assert "owl" in {row.category for row in stats.db_stats(live)}
