@@ -252,3 +252,14 @@ def test_a_code_forgotten_on_out_while_a_merge_stages_stays_forgotten(tmp_path, 
         assert codes == {kept.code}
         assert store.count_drawings() == 2 and store.integrity_check() == "ok"
         assert store.db.execute("SELECT count(*) FROM sessions WHERE consent = 0").fetchone()[0] == 0
+
+
+def test_imports_and_merges_into_one_file_take_turns(tmp_path, monkeypatch):
+    monkeypatch.setattr(opening, "BUSY_TIMEOUT_S", 0.1)
+    path = tmp_path / "live.db"
+    with Store(path) as first, Store(path) as second:
+        with staging.hold(first):   # an import or merge is running
+            with pytest.raises(StoreBusy, match="another import or merge"):
+                second.insert_imported(records(10), "cat.ndjson")
+        assert second.insert_imported(records(10), "cat.ndjson") == 10   # its turn now
+    assert not (tmp_path / "live.db-staging").exists()
