@@ -22,7 +22,6 @@ import sqlite3
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from itertools import islice
 from pathlib import Path
 
 from model.store.codec import imported_row, new_code, utc_iso
@@ -126,10 +125,12 @@ def insert_imported(store, records: Iterable[dict], name: str, batch: int,
                 (STAGING + uuid.uuid4().hex, utc_iso(), f"{STAGING}import:{name}")).lastrowid
         added, now, numbered = 0, utc_iso(), enumerate(records, 1)
         with discarded_on_failure(store, [session_id]):
-            while chunk := list(islice(numbered, batch)):
-                rows = _rows(chunk, session_id, now, on_bad)
-                with store.transaction(what) as conn:
-                    added += conn.executemany(sql, rows).rowcount
+            more = True
+            while more:
+                rows, more = _rows(numbered, batch, session_id, now, on_bad)
+                if rows:
+                    with store.transaction(what) as conn:
+                        added += conn.executemany(sql, rows).rowcount
             with store.transaction(what) as conn:
                 if added:
                     _release_import(conn, session_id)
@@ -138,18 +139,21 @@ def insert_imported(store, records: Iterable[dict], name: str, batch: int,
     return added
 
 
-def _rows(chunk, session_id: int, now: str, on_bad) -> list[tuple]:
-    """The rows of (number, record) pairs; a record the store cannot keep raises ValueError, or,
-    with `on_bad`, is handed to it (which may raise) and left out."""
+def _rows(numbered, batch: int, session_id: int, now: str, on_bad) -> tuple[list[tuple], bool]:
+    """The next `batch` rows of the (number, record) pairs, and whether records are left. Each record
+    becomes its row as it is read, so the reader still stands at its line when one is refused: it
+    raises ValueError, or, with `on_bad`, is handed to it (which may raise) and left out."""
     rows = []
-    for number, record in chunk:
+    for number, record in numbered:
         try:
             rows.append(imported_row(record, number, session_id, now))
         except ValueError as error:
             if on_bad is None:
                 raise
             on_bad(error)
-    return rows
+        if len(rows) >= batch:
+            return rows, True
+    return rows, False
 
 
 def _release_import(conn, session_id: int) -> None:
