@@ -37,8 +37,9 @@ STAGED_SESSIONS = f"SELECT id FROM sessions WHERE code GLOB '{STAGING}*'"
 # Rows per short transaction of a merge or while clearing staged rows (`Store.IMPORT_BATCH` for an
 # import). A 100k-line import committed 2000 rows at a time held the lock a median 105 ms, at most
 # 0.2 s, per batch on the shared 2-core machine at a load of 9.6; the longest hold seen in
-# bench_store_locks.py is 0.73 s: under the second a game's save may wait. Smaller batches cost more
-# commits (the import already spends 10% more CPU than in one transaction).
+# bench_store_locks.py is 0.73 s: under the second a game's save may wait. The price is CPU: a 400k-line
+# import took 29-33 CPU s in batches against 24 s in one transaction (the merge of it 16.5 against
+# 7.2 s, bench_store_locks.py), the more the bigger the file; smaller batches would cost more still.
 BATCH_ROWS = 2000
 
 
