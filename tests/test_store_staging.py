@@ -219,6 +219,7 @@ def test_readers_never_see_staged_rows(tmp_path):
                          [staged_id])
         store.db.conn.commit()
         assert [d["word"] for d in store.random_drawings("owl", 5)] == []
+        assert store.word_counts() == {"cat": 1}
     assert visible(path) == ((1, 1, 1), 1, ["cat"])
     with Store(path) as store:
         assert store.insert_imported([google_record("s1", word="owl")], "owl.ndjson") == 1
