@@ -3,6 +3,7 @@ batches of rows that stay invisible until one short final step, so a player's dr
 another connection meanwhile goes through, and a failed or killed import leaves nothing visible.
 A lock that cannot be had is a one-line `StoreBusy`."""
 import os
+import random
 import signal
 import sqlite3
 import subprocess
@@ -220,6 +221,8 @@ def test_readers_never_see_staged_rows(tmp_path):
         store.db.conn.commit()
         assert [d["word"] for d in store.random_drawings("owl", 5)] == []
         assert store.word_counts() == {"cat": 1}
+        from game.scenes.attract import pick_drawing   # the attract loop reads the table itself
+        assert {pick_drawing(store, random.Random(seed), skip_recent=0)["word"] for seed in range(20)} == {"cat"}
     assert visible(path) == ((1, 1, 1), 1, ["cat"])
     with Store(path) as store:
         assert store.insert_imported([google_record("s1", word="owl")], "owl.ndjson") == 1

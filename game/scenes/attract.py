@@ -48,6 +48,7 @@ def pick_drawing(store, rng: random.Random, skip_recent: int = RECENT_SESSIONS_S
     game sessions; None when there is none that can be shown."""
     if store is None:
         return None
+    from model.store.reading import VISIBLE
     from model.store.store import MAX_DRAWING_BYTES
 
     conn = store.db.conn
@@ -55,7 +56,7 @@ def pick_drawing(store, rng: random.Random, skip_recent: int = RECENT_SESSIONS_S
     if top is None:
         return None
     recent = ("SELECT id FROM sessions WHERE source = 'game' ORDER BY id DESC LIMIT ?")
-    where = f"session_id NOT IN ({recent})"
+    where = f"session_id NOT IN ({recent}) AND {VISIBLE}"   # never a drawing of an unfinished import
     start = rng.randint(1, top)
     for _ in range(PICK_TRIES):   # a row that cannot be shown: the next one
         row = conn.execute(f"SELECT id, word FROM drawings WHERE id >= ? AND {where} ORDER BY id LIMIT 1",
