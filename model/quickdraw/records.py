@@ -97,11 +97,12 @@ def category_from_path(path) -> str:
 def check_drawing(drawing) -> None:
     """ValueError unless `drawing` is a non-empty list of strokes [xs, ys(, ts)] of finite numbers.
 
-    The rules of `strokes.as_arrays` (plus: at least one stroke, and no numbers as strings or
-    booleans), checked without numpy: several times faster, which import speed needs.
+    The rules of `strokes.as_arrays`, its size limits included (plus: at least one stroke, and no
+    numbers as strings or booleans), checked without numpy: several times faster, which import speed needs.
     """
     if type(drawing) is not list or not drawing:
         raise ValueError("drawing must be a non-empty list of strokes")
+    strokes.check_size(drawing)  # lengths only: a 10**7-point stroke is refused before it is looked at
     for index, stroke in enumerate(drawing):
         if type(stroke) is not list or len(stroke) not in (2, 3):
             raise ValueError(f"stroke {index} must be [xs, ys] or [xs, ys, ts]")

@@ -79,6 +79,7 @@ def encode_drawing(drawing) -> tuple[str, int | None]:
     lists (Google's files, mouse input) is checked by ``_plain_int_json``, which tests the rules of
     ``strokes.as_arrays`` several times faster; anything else goes through ``as_arrays`` itself.
     """
+    strokes.check_size(drawing)  # the fast path below must not let a 10**7-point stroke in either
     text = _plain_int_json(drawing, exact_floats=True)
     if text is not None:
         times = [stroke[2] for stroke in drawing if len(stroke) == 3]
