@@ -41,7 +41,7 @@ DEFAULT_EVAL_DIR = locations.CHECKOUT.parent / "shared" / "quickdraw-sample" if 
 EVAL_SYNTHETIC = 30  # held-out synthetic drawings per category in the final table
 EVAL_SEED_OFFSET = 1_000_003  # held-out synthetic doodles use seed + this, never a training drawing
 HOLDOUT = 0.1  # share of collected drawings (--db, --quickdraw) held out for evaluation
-FINETUNE = {"epochs": 3, "lr": 1e-3}  # gentler defaults when starting from a trained model (--init)
+STREAM_FINETUNE_EPOCHS = 3  # a streamed fine-tune (--init --stream) is scheduled in epochs of its stream
 STREAM_AUTO_BYTES = 512 << 20  # --quickdraw files larger than this in total are streamed, not loaded
 STREAM_HELD_OUT = 200  # held-out streamed drawings per category evaluated at the end
 PROG = "pennydraw-train"  # the name in usage and error lines; main(prog=...) says how it was started
@@ -57,7 +57,8 @@ def parse_args(argv):
                    help=f"where to write the checkpoint (default {locations.RUNS_DIR / '<version>.pt'})")
     p.add_argument("--categories", metavar="LIST",
                    help="comma-separated names, a text file of names, or +names to extend the default list")
-    p.add_argument("--epochs", type=int, help="passes over the training set")
+    p.add_argument("--epochs", type=int, help="passes over the training set (with --init: over the collected drawings' images)")
+    p.add_argument("--steps", type=int, metavar="N", help="with --init: optimiser steps of the fine-tune (default: by how much was collected, model/finetune.py)")
     p.add_argument("--batch-size", type=int, metavar="N", help="images per optimiser step, over all processes (default 256)")
     p.add_argument("--seed", type=int, help="seed for data, prefixes, init and shuffling")
     p.add_argument("--threads", type=int, help="CPU threads per process, and rasterising workers (default 2; cores/processes under torchrun)")
@@ -125,6 +126,10 @@ def train_model(args) -> int:
         fail("--max-steps needs --resume PATH (where the paused run is kept)")
     if args.stream and args.quickdraw is None:
         fail("--stream streams --quickdraw files: give --quickdraw DIR")
+    if args.steps is not None and (not args.init or args.stream):
+        fail("--steps schedules a fine-tune: give --init (and no --stream)")
+    if args.steps is not None and args.epochs is not None:
+        fail("give --steps or --epochs, not both")
     runtime = distributed.start(args.device, args.precision)  # joins torchrun's processes, if any
     try:
         if runtime.is_main:
@@ -139,17 +144,22 @@ def train_on(args, runtime) -> int:
     import torch
     import dataclasses
 
-    from model import categories as category_list, classify, datasets, distributed, net, net_limits
+    from model import categories as category_list, classify, datasets, distributed, finetune, net, net_limits
     from model import streaming, synth
     from model import train_state, training
     from model.evaluate import format_report, summary_line
 
     started = time.perf_counter()
-    # 1. settings: TrainConfig defaults, gentler for fine-tuning, then the command line.
-    config = training.TrainConfig(**(FINETUNE if args.init else {}))
+    # 1. settings: TrainConfig defaults, or a fine-tune's (model/finetune.py: one pass of scheduled
+    #    steps, smaller batches, a gentler learning rate), then the command line.
+    tuning = bool(args.init) and not args.stream  # the fine-tune of model/finetune.py
+    if tuning:
+        config = training.TrainConfig(epochs=1, batch_size=finetune.BATCH, lr=finetune.LR)
+    else:
+        config = training.TrainConfig(**({"epochs": STREAM_FINETUNE_EPOCHS, "lr": finetune.LR} if args.init else {}))
     threads = args.threads or (distributed.default_threads(runtime) if runtime.local_world > 1 else None)
-    overrides = {k: v for k, v in (("epochs", args.epochs), ("seed", args.seed), ("threads", threads),
-                                   ("batch_size", args.batch_size)) if v is not None}
+    overrides = {k: v for k, v in (("epochs", None if tuning else args.epochs), ("seed", args.seed),
+                                   ("threads", threads), ("batch_size", args.batch_size)) if v is not None}
     config = training.TrainConfig(**{**config.to_dict(), "scale": config.scale, **overrides})
     progress = not args.quiet and runtime.is_main
     torch.manual_seed(config.seed)  # the same initial network in every process
@@ -169,6 +179,7 @@ def train_on(args, runtime) -> int:
         net_limits.check_config(dataclasses.replace(planned, num_classes=len(categories)))
     except ValueError as error:
         fail(f"the network to train is beyond what pennydraw loads: {error}")
+    new_words = [c for c in categories if args.init and c not in set(base_categories)]  # the head grows
     if model is None:
         model = net.build(planned)
     else:
@@ -184,7 +195,7 @@ def train_on(args, runtime) -> int:
     shard = (runtime.rank, runtime.world)
     parts, held_out, sources, player_examples, examples = [], [], {}, 0, 0
     drawable = [c for c in categories if c in set(synth.categories_with_recipes())]
-    if args.synthetic:
+    if args.synthetic and not tuning:
         if len(drawable) < len(categories):
             print(f"no doodle recipe (so no synthetic data) for: {', '.join(sorted(set(categories) - set(drawable)))}")
         parts.append(datasets.synthetic_rasters(drawable, args.synthetic, config.seed, settings,
@@ -210,20 +221,49 @@ def train_on(args, runtime) -> int:
             examples += trained
         else:
             collected.append(datasets.from_quickdraw_dir(args.quickdraw, categories))
+    trained_sets = []
     for source in collected:
         train_part, held = datasets.split_holdout(source, HOLDOUT, config.seed)
-        parts.append(datasets.rasterize_examples(train_part, categories, settings, config.threads, progress, shard))
+        if tuning:
+            trained_sets.append(train_part)  # rendered with its variants by finetune.prepare below
+        else:
+            parts.append(datasets.rasterize_examples(train_part, categories, settings, config.threads, progress,
+                                                     shard))
         held_out.append(held)
         sources.update(train_part.sources)
         examples += len(train_part)
-    if stream is not None:
+    if tuning:
+        # collected drawings x stroke variation + prefixes, beside replayed generated doodles (--synthetic N
+        # per category; default finetune.REPLAY_PER_CATEGORY), classes balanced, scheduled in steps.
+        train_set = datasets.Examples()
+        for part in trained_sets:
+            train_set.drawings += part.drawings
+            train_set.bitmaps += part.bitmaps
+        counts = train_set.per_category()
+        untaught = [w for w in new_words if not counts[w] and w not in drawable]
+        if untaught:
+            fail(f"no drawings to learn the new word(s) {', '.join(untaught)} from (and no doodle recipe)")
+        new_counts = {w: int(counts[w]) for w in new_words}
+        replay_n = args.synthetic if args.synthetic is not None else None
+        data = finetune.prepare(model, categories, train_set, new_words,
+                                training.per_process_batch(config.batch_size, runtime.world), config.seed,
+                                settings, drawable=drawable, replay_per_category=replay_n, steps=args.steps,
+                                epochs=args.epochs, workers=config.threads, progress=progress, shard=shard,
+                                device=runtime.device)
+        if args.synthetic is None or args.synthetic:
+            per = finetune.REPLAY_PER_CATEGORY if replay_n is None else replay_n
+            sources[f"synthetic(seed={config.seed}, replay)"] = len(drawable) * per
+            examples += len(drawable) * per
+        images = int(runtime.all_sum([data.images_total])[0])
+    elif stream is not None:
         data = streaming.StreamBatches(files + parts, stream, runtime.rank, runtime.world,
                                        pin_memory=runtime.device.type == "cuda")
         images = int(runtime.all_sum([data.images_total])[0])
     else:
         data = datasets.concat(parts)
         images = int(runtime.all_sum([len(data)])[0])
-    print(f"{examples:,} training examples -> {images:,} images{' per epoch' if stream else ''}; sources: {sources}")
+    print(f"{examples:,} training examples -> {images:,} images{' per epoch' if stream else ''}"
+          f"{' seen' if tuning else ''}; sources: {sources}")
     if examples == 0:
         fail("the sources hold no drawings of the chosen categories")
 
@@ -273,6 +313,9 @@ def train_on(args, runtime) -> int:
               "seed": config.seed, "init": str(init_path) if init_path else None},
         training={**config.to_dict(), **where, "history": history}, created_at=created.isoformat(timespec="seconds"))
     checkpoint.update(fitted)
+    # Words this training added to the model, with the collected drawings each was learnt from (the
+    # kiosk records and shows them: "What you taught the machine").
+    checkpoint["new_words"] = new_counts if tuning else {w: 0 for w in new_words}
     classify.save_checkpoint(checkpoint, out)
     classify.Classifier.load(out)  # proves the file loads before anyone relies on it
     minutes = (time.perf_counter() - started) / 60
@@ -382,8 +425,11 @@ def run_evaluation(clf, examples, name: str) -> dict:
 
 
 def check_numbers(args) -> None:
-    for name in ("synthetic", "epochs", "threads", "batch_size", "buffer", "save_every", "max_steps", "calibrate"):
+    for name in ("synthetic", "epochs", "steps", "threads", "batch_size", "buffer", "save_every", "max_steps",
+                 "calibrate"):
         value = getattr(args, name)
+        if name == "synthetic" and value == 0 and getattr(args, "init", None):
+            continue  # a fine-tune without replayed doodles
         if value is not None and value < 1:
             fail(f"--{name.replace('_', '-')} must be at least 1, got {value}")
     if getattr(args, "workers", 0) < 0:

@@ -1,0 +1,213 @@
+"""Fine-tuning a trained model on collected drawings: the one recipe of `train.py --init`, `--db`,
+`--quickdraw` and the kiosk's on-site job (`model/retrain_job.py` runs `train.py`).
+
+Three fixed epochs (the old default) gave 200 collected drawings ~6 optimiser steps and 200,000 of them
+thousands, so small collections barely moved the model (issue 12: +1.1 points at 20 drawings a word).
+Here a fine-tune is scheduled in optimiser steps, by how much was collected, and each batch is built:
+
+- `schedule(n)`: steps = clamp(STEPS_PER_DRAWING * n, MIN_STEPS, MAX_STEPS) batches of BATCH images;
+- `copies_for(n)`: each collected drawing rendered with `copies` stroke-level variants
+  (`model/variation.py`) besides itself, plus random prefixes (`datasets.RenderSettings`); many
+  copies when little was collected, none when there is plenty;
+- `MixedBatches`: a share `replay_share` of every batch is generated doodles of the categories the
+  generator can draw (replay: what the model knew is not forgotten), the rest collected images,
+  classes drawn uniformly (balanced: a word drawn 5 times weighs as much as one drawn 500 times);
+- `grow_head`: rows of words the model did not know yet start from the class mean of the network's
+  features (prototype initialisation), the old rows are kept.
+
+`prepare` builds the data for `training.train` (one "epoch" of `steps` batches, so one-cycle, resuming
+and DDP work unchanged).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from model import datasets, net, variation
+from model.training import derived_seed
+
+# Measured with bench/bench_learning.py (see the README's numbers): MIN_STEPS is enough for 5 drawings a
+# word to be learnt; STEPS_PER_DRAWING keeps 10,000 collected drawings at 600 steps (77,000 images, about
+# a minute on one thread), so the kiosk's on-site retraining stays within two minutes.
+STEPS_PER_DRAWING = 0.06  # optimiser steps per collected drawing
+MIN_STEPS = 400  # even a handful of drawings gets this many (51,200 images seen)
+MAX_STEPS = 3000  # and a big collection at most this many (then it is a training, not a fine-tune)
+BATCH = 128  # images per step: more updates per image than 256 for the same cost
+LR = 1e-3  # peak of the one-cycle schedule: gentler than training from scratch (3e-3)
+REPLAY_SHARE = 0.4  # share of every batch taken from generated doodles
+REPLAY_PER_CATEGORY = 150  # generated doodles per category in the replay set (x3 images with prefixes)
+COPIES_BUDGET = 8000  # varied copies rendered in all (so at most ~3 x this many images)
+MAX_COPIES = 15  # varied copies of one drawing at most
+
+
+@dataclass(frozen=True)
+class FinetuneSettings:
+    """How a fine-tune is scheduled and fed; defaults as measured (constants above)."""
+
+    steps_per_drawing: float = STEPS_PER_DRAWING
+    min_steps: int = MIN_STEPS
+    max_steps: int = MAX_STEPS
+    replay_share: float = REPLAY_SHARE
+    replay_per_category: int = REPLAY_PER_CATEGORY
+    copies_budget: int = COPIES_BUDGET
+    max_copies: int = MAX_COPIES
+    prototype_init: bool = True  # new words' head rows from their feature means (see `grow_head`)
+
+    def __post_init__(self) -> None:
+        if self.steps_per_drawing < 0:
+            raise ValueError(f"steps_per_drawing must be >= 0, got {self.steps_per_drawing}")
+        if not 1 <= self.min_steps <= self.max_steps:
+            raise ValueError(f"need 1 <= min_steps <= max_steps, got {self.min_steps}, {self.max_steps}")
+        if not 0.0 <= self.replay_share < 1.0:
+            raise ValueError(f"replay_share must be in [0, 1), got {self.replay_share}")
+        for name in ("replay_per_category", "copies_budget", "max_copies"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+
+
+def schedule(collected: int, settings: FinetuneSettings = FinetuneSettings()) -> int:
+    """Optimiser steps for a fine-tune on `collected` drawings."""
+    return int(min(settings.max_steps, max(settings.min_steps, math.ceil(settings.steps_per_drawing * collected))))
+
+
+def copies_for(collected: int, settings: FinetuneSettings = FinetuneSettings()) -> int:
+    """Varied copies of each collected drawing: the budget shared out, at most `max_copies`."""
+    return int(min(settings.max_copies, settings.copies_budget // max(collected, 1)))
+
+
+def with_variants(examples: datasets.Examples, copies: int, seed: int) -> datasets.Examples:
+    """The examples plus `copies` varied copies of each stroke drawing (bitmaps are kept as they are)."""
+    if copies <= 0:
+        return examples
+    out = datasets.Examples(drawings=list(examples.drawings), bitmaps=list(examples.bitmaps),
+                            sources=dict(examples.sources))
+    seen: dict[str, int] = {}
+    for category, drawing in examples.drawings:
+        index = seen[category] = seen.get(category, -1) + 1
+        out.drawings += [(category, v) for v in variation.variants(drawing, category, index, copies, seed)]
+    return out
+
+
+def replay_rasters(categories, drawable, per_category: int, seed: int, render: datasets.RenderSettings,
+                   workers: int = 1, progress: bool = False, shard=(0, 1)) -> datasets.RasterSet:
+    """`per_category` generated doodles of each `drawable` category, labelled by index in `categories`."""
+    size = render.size
+    if per_category <= 0 or not drawable:
+        return datasets.RasterSet(torch.zeros((0, size, size), dtype=torch.uint8), torch.zeros(0, dtype=torch.int64),
+                                  tuple(categories))
+    made = datasets.synthetic_rasters(drawable, per_category, seed, render, workers=workers, progress=progress,
+                                      shard=shard)
+    index = {c: i for i, c in enumerate(categories)}
+    return datasets.RasterSet(made.images, torch.tensor([index[c] for c in drawable])[made.labels], tuple(categories))
+
+
+class MixedBatches:
+    """`steps` batches: `replay_share` of each from `replay`, the rest from `collected`, classes drawn
+    uniformly within each part. The training loop's data interface (one epoch of `steps` batches)."""
+
+    def __init__(self, collected: datasets.RasterSet, replay: datasets.RasterSet, batch_size: int, steps: int,
+                 replay_share: float, seed: int, rank: int = 0, device: torch.device = torch.device("cpu")):
+        if len(collected) == 0 and len(replay) == 0:
+            raise ValueError("no training examples")
+        share = replay_share if len(collected) else 1.0
+        share = share if len(replay) else 0.0
+        self.n_replay = int(round(batch_size * share))
+        self.n_collected = batch_size - self.n_replay
+        self.parts = [_Balanced(collected, device), _Balanced(replay, device)]
+        self.batch_size, self.seed, self.rank = batch_size, seed, rank
+        self.steps_per_epoch, self.images_total = steps, steps * batch_size
+
+    def epoch(self, epoch: int, skip: int, steps: int):
+        for step in range(skip, steps):
+            generator = torch.Generator().manual_seed(derived_seed(self.seed, self.rank, epoch, step, 3))
+            images, labels = zip(*(part.sample(n, generator) for part, n in
+                                   zip(self.parts, (self.n_collected, self.n_replay)) if n))
+            yield torch.cat(images), torch.cat(labels)
+
+
+class _Balanced:
+    """A RasterSet's images grouped by class, sampled class-uniformly."""
+
+    def __init__(self, data: datasets.RasterSet, device: torch.device):
+        order = torch.argsort(data.labels, stable=True)
+        self.images, labels = data.images[order].to(device), data.labels[order]
+        classes, counts = torch.unique_consecutive(labels, return_counts=True)
+        self.classes, self.counts = classes, counts
+        self.starts = torch.cumsum(counts, 0) - counts
+
+    def sample(self, n: int, generator: torch.Generator):
+        which = torch.randint(len(self.classes), (n,), generator=generator)
+        offset = (torch.rand(n, generator=generator) * self.counts[which]).long().clamp(max=self.counts[which] - 1)
+        index = self.starts[which] + offset
+        return self.images[index.to(self.images.device)], self.classes[which]
+
+
+def penultimate(model: net.DoodleNet, images: torch.Tensor, batch: int = 512) -> torch.Tensor:
+    """The features the head reads (after pooling), for uint8 images, in eval mode."""
+    was_training = model.training
+    model.eval()
+    out = []
+    with torch.no_grad():
+        for part in images.split(batch):
+            x = model.features(net.to_input(part))
+            out.append(model.pool(x).flatten(1))
+    model.train(was_training)
+    return torch.cat(out) if out else torch.zeros((0, model.head.in_features))
+
+
+def grow_head(model: net.DoodleNet, new_rows: list[int], data: datasets.RasterSet) -> list[int]:
+    """Prototype initialisation: each new row points from the mean feature of all `data` towards the
+    mean feature of its class, as long as an old row, with the old rows' mean bias. Rows without any
+    image in `data` keep their fresh random start. Returns the rows initialised this way."""
+    if not new_rows or len(data) == 0:
+        return []
+    features = penultimate(model, data.images)
+    centre = features.mean(0)
+    old = [r for r in range(model.head.out_features) if r not in set(new_rows)]
+    norm = model.head.weight[old].norm(dim=1).mean() if old else torch.tensor(1.0)
+    bias = model.head.bias[old].mean() if old else torch.tensor(0.0)
+    done = []
+    with torch.no_grad():
+        for row in new_rows:
+            mine = features[data.labels == row]
+            if not len(mine):
+                continue
+            direction = mine.mean(0) - centre
+            weight = direction / direction.norm().clamp(min=1e-8) * norm
+            model.head.weight[row] = weight
+            model.head.bias[row] = bias - weight @ centre
+            done.append(row)
+    return done
+
+
+def prepare(model: net.DoodleNet, categories, collected: datasets.Examples, new_words, batch_size: int,
+            seed: int, render: datasets.RenderSettings, settings: FinetuneSettings = FinetuneSettings(),
+            drawable=(), replay_per_category: int | None = None, steps: int | None = None, epochs: int | None = None,
+            replay: datasets.RasterSet | None = None,
+            workers: int = 1, progress: bool = False, shard=(0, 1), device=torch.device("cpu"),
+            log=print) -> MixedBatches:
+    """The fine-tune's batches for `training.train` (with its config's epochs = 1); also grows the head's
+    rows of `new_words` from their features when `settings.prototype_init`.
+
+    `steps` fixes the schedule; `epochs` sets it to that many passes over the collected images;
+    otherwise `schedule(len(collected))`. `replay_per_category` overrides the replay size (--synthetic);
+    `replay` is a ready replay set."""
+    n = len(collected)
+    copies = copies_for(n, settings)
+    varied = with_variants(collected, copies, seed)
+    rendered = datasets.rasterize_examples(varied, categories, render, workers, progress, shard)
+    per = settings.replay_per_category if replay_per_category is None else replay_per_category
+    if replay is None:  # (a caller running many fine-tunes passes the same replay set each time)
+        replay = replay_rasters(categories, list(drawable), per, seed, render, workers, progress, shard)
+    if steps is None and epochs is not None:
+        steps = epochs * max(1, -(-len(rendered) // batch_size))
+    steps = steps or schedule(n, settings)
+    index = {c: i for i, c in enumerate(categories)}
+    if settings.prototype_init:
+        grow_head(model, [index[w] for w in new_words if w in index], rendered)
+    log(f"fine-tune: {n:,} collected drawings x{1 + copies} (stroke variation) -> {len(rendered):,} images, "
+        f"{len(replay):,} replay images ({per} generated per category), {steps} steps of {batch_size}")
+    return MixedBatches(rendered, replay, batch_size, steps, settings.replay_share, seed, shard[0], device)

@@ -1,0 +1,145 @@
+"""The fine-tune recipe (model/finetune.py): schedule, variants, replay beside balanced collected
+drawings, the head grown for new words, and train.py --init / --categories +word using it."""
+import numpy as np
+import pytest
+import torch
+
+from model import classify, datasets, finetune, net, synth, training
+from model import train_command as train_cli
+from model.store import Store
+
+WORDS = ["circle", "line", "zigzag"]
+
+
+def raster(labels, value=0):
+    labels = torch.tensor(labels, dtype=torch.int64)
+    images = torch.full((len(labels), 28, 28), value, dtype=torch.uint8)
+    images[:, 0, 0] = labels.to(torch.uint8)  # each image says its class
+    return datasets.RasterSet(images, labels, ("a", "b", "c", "d"))
+
+
+def test_the_schedule_grows_with_what_was_collected_within_bounds():
+    assert finetune.schedule(0) == finetune.MIN_STEPS == finetune.schedule(10)
+    assert finetune.schedule(200_000) == finetune.MAX_STEPS
+    middle = int((finetune.MIN_STEPS + 1) / finetune.STEPS_PER_DRAWING) + 400
+    assert finetune.MIN_STEPS < finetune.schedule(middle) < finetune.MAX_STEPS
+    assert finetune.schedule(middle + 400) > finetune.schedule(middle)
+    # few drawings: many varied copies each; plenty: none, the budget stays bounded
+    assert finetune.copies_for(10) == finetune.MAX_COPIES and finetune.copies_for(10**6) == 0
+    assert finetune.copies_for(4000) * 4000 <= finetune.COPIES_BUDGET
+
+
+def test_bad_settings_are_refused():
+    for bad in ({"min_steps": 0}, {"min_steps": 10, "max_steps": 5}, {"replay_share": 1.0}, {"max_copies": -1}):
+        with pytest.raises(ValueError):
+            finetune.FinetuneSettings(**bad)
+
+
+def test_batches_mix_replay_and_balanced_collected_images_reproducibly():
+    collected = raster([0] * 95 + [1] * 5)  # one word drawn 95 times, one 5 times
+    replay = raster([2] * 10 + [3] * 10, value=9)
+    batches = finetune.MixedBatches(collected, replay, batch_size=100, steps=30, replay_share=0.4, seed=3)
+    assert batches.steps_per_epoch == 30 and batches.images_total == 3000
+    labels = torch.cat([y for _, y in batches.epoch(1, 0, 30)])
+    counts = torch.bincount(labels, minlength=4).tolist()
+    assert counts[0] + counts[1] == 30 * 60 and counts[2] + counts[3] == 30 * 40
+    assert abs(counts[0] - counts[1]) < 0.15 * 1800  # balanced, not 95:5
+    for images, y in batches.epoch(1, 0, 3):
+        assert torch.equal(images[:, 0, 0].long(), y)  # every label belongs to its image
+    again = [y for _, y in finetune.MixedBatches(collected, replay, 100, 30, 0.4, seed=3).epoch(1, 5, 7)]
+    assert all(torch.equal(a, b) for a, b in zip(again, [y for _, y in batches.epoch(1, 5, 7)]))
+    only_replay = finetune.MixedBatches(raster([]), replay, 16, 2, 0.4, seed=0)
+    assert all((y >= 2).all() for _, y in only_replay.epoch(1, 0, 2))
+    with pytest.raises(ValueError):
+        finetune.MixedBatches(raster([]), raster([]), 16, 2, 0.4, seed=0)
+
+
+def test_variants_multiply_stroke_drawings_but_not_bitmaps():
+    examples = datasets.synthetic(["circle", "line"], 3, seed=1)
+    examples.bitmaps.append(("circle", np.zeros((28, 28), np.uint8)))
+    more = finetune.with_variants(examples, 4, seed=0)
+    assert len(more.drawings) == 6 * 5 and len(more.bitmaps) == 1
+    assert finetune.with_variants(examples, 0, seed=0) is examples
+
+
+def test_prototype_rows_point_at_their_class_and_old_rows_stay():
+    torch.manual_seed(0)
+    model = net.build(net.NetConfig(num_classes=3, widths=(8, 16)))
+    old = model.head.weight[:2].clone()
+    data = datasets.rasterize_examples(datasets.synthetic(["circle", "line", "zigzag"], 8, seed=2), WORDS,
+                                       datasets.RenderSettings(prefixes=0))
+    assert finetune.grow_head(model, [2], data) == [2]
+    assert torch.equal(model.head.weight[:2], old)
+    assert torch.isclose(model.head.weight[2].norm(), old.norm(dim=1).mean(), rtol=1e-4)
+    model.eval()
+    with torch.no_grad():
+        logits = model(net.to_input(data.images))
+    mine = data.labels == 2
+    assert logits[mine, 2].mean() > logits[~mine, 2].mean()  # the new row fires on its own word
+    assert finetune.grow_head(model, [], data) == []
+
+
+@pytest.fixture
+def small_model(tmp_path):
+    torch.manual_seed(1)
+    model = net.build(net.NetConfig(num_classes=2, widths=(8, 16)))
+    checkpoint = classify.make_checkpoint(model, model.config, ["circle", "line"], "small-v")
+    return classify.save_checkpoint(checkpoint, tmp_path / "small.pt")
+
+
+def store_of(path, per_word):
+    with Store(path) as store:
+        session = store.start_session()
+        for word, n in per_word.items():
+            for i, drawing in enumerate(synth.generate_dataset(["zigzag" if word == "piano" else word], n, 9)):
+                store.save_drawing(session, word, drawing[1], True, None, 1000, [])
+    return path
+
+
+def test_train_py_learns_a_new_word_from_collected_drawings_alone(tmp_path, small_model, capsys):
+    # "piano" has no doodle recipe: it can only be learnt from what players drew (zigzags here).
+    db, out = store_of(tmp_path / "p.db", {"circle": 12, "line": 12, "piano": 22}), tmp_path / "grown.pt"
+    code = train_cli.main([str(a) for a in ["--init", small_model, "--db", db, "--categories", "+piano", "--steps", 30,
+                                            "--synthetic", 5, "--threads", 1, "--out", out, "--eval", "none",
+                                            "--quiet"]])
+    printed = capsys.readouterr().out
+    assert code == 0, printed
+    checkpoint = classify.read_checkpoint(out)
+    assert checkpoint["categories"] == ["circle", "line", "piano"]
+    held = round(22 * train_cli.HOLDOUT)
+    assert checkpoint["new_words"] == {"piano": 22 - held}
+    assert checkpoint["training"]["history"][0]["images"] == 30 * 128
+    assert "fine-tune: " in printed and "30 steps of 128" in printed
+    start = classify.read_checkpoint(small_model)
+    grown = checkpoint["weights"]["head.weight"]
+    assert grown.shape[0] == 3 and not torch.equal(grown[:2], start["weights"]["head.weight"])  # trained
+
+
+def test_a_new_word_without_drawings_or_recipe_is_refused_in_one_line(tmp_path, small_model):
+    db = store_of(tmp_path / "p.db", {"circle": 5, "line": 5})
+    with pytest.raises(SystemExit) as caught:
+        train_cli.main([str(a) for a in ["--init", small_model, "--db", db, "--categories", "+piano",
+                                         "--threads", 1, "--eval", "none", "--quiet", "--out", tmp_path / "x.pt"]])
+    text = str(caught.value.code)
+    assert "no drawings to learn the new word(s) piano from" in text and "\n" not in text
+    assert not (tmp_path / "x.pt").exists()
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--synthetic", 5, "--steps", 10], "--steps schedules a fine-tune"),
+    (["--synthetic", 5, "--init", "bundled", "--steps", 10, "--epochs", 1], "not both"),
+    (["--synthetic", 5, "--init", "bundled", "--steps", 0], "--steps must be at least 1"),
+])
+def test_schedule_options_are_checked(argv, message):
+    with pytest.raises(SystemExit) as caught:
+        train_cli.main([str(a) for a in argv])
+    assert message in str(caught.value.code)
+
+
+def test_a_fine_tune_replays_generated_doodles_by_default(tmp_path, small_model, capsys):
+    out = tmp_path / "r.pt"
+    code = train_cli.main([str(a) for a in ["--init", small_model, "--synthetic", 4, "--steps", 2, "--threads", 1,
+                                            "--out", out, "--eval", "none", "--quiet"]])
+    assert code == 0
+    data = classify.read_checkpoint(out)
+    assert data["data"]["sources"] == {"synthetic(seed=1234, replay)": 8} and data["new_words"] == {}
