@@ -10,10 +10,14 @@ database except to read it):
    that was armed), and so does the training it starts.
 2. A consistent snapshot of the live database (`Store.snapshot`, SQLite's backup API, which works
    while the game writes), from which the *held-out* drawings are removed (`onsite.is_held_out`).
-3. `train.py --init CURRENT --db SNAPSHOT --out NEW.pt` (one thread, the CLI researchers use too, run
-   as `python -m model.train_command`: an installed copy has no train.py).
-4. The current and the new model are both evaluated on the held-out drawings (`model/evaluate.py`),
-   and `onsite.decide` says whether the new one is not worse.
+3. `train.py --init CURRENT --db SNAPSHOT --out NEW.pt --categories +NEW,WORDS` (one thread, the CLI
+   researchers use too, run as `python -m model.train_command`: an installed copy has no train.py).
+   NEW,WORDS are the words of Quick, Draw!'s 345 the current model does not know that the snapshot
+   holds at least `--new-word-min` drawings of (`onsite.words_to_learn`): the fine-tune grows the
+   head for them and learns them from the players' drawings alone.
+4. The current and the new model are both evaluated on the held-out drawings of the words the current
+   model knows (`model/evaluate.py`), and `onsite.decide` says whether the new one is not worse; the
+   new words' held-out drawings are scored apart (`onsite.NEW_WORDS_SET`).
 5. The outcome is written atomically (`onsite.write_outcome`); the kiosk picks it up, records it in
    the `models` table and swaps the model in between two games if it was accepted.
 
@@ -35,8 +39,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from model.locations import child_environment, module_command
-from model.onsite import (HELD_OUT_SET, HOLDOUT_PERCENT, MIN_HELD_OUT, SCRATCH_PREFIX, decide, is_held_out, summary,
-                          unused_path, write_outcome)
+from model.onsite import (HELD_OUT_SET, HOLDOUT_PERCENT, MIN_HELD_OUT, NEW_WORD_MIN, NEW_WORDS_SET, SCRATCH_PREFIX,
+                          decide, is_held_out, summary, unused_path, words_to_learn, write_outcome)
 
 PR_SET_PDEATHSIG = 1
 
@@ -69,6 +73,17 @@ def snapshot_without_held_out(db: Path, target: Path, percent: int) -> list[tupl
         return live.snapshot(target, leave_out=lambda key: is_held_out(key, percent))
 
 
+def new_words(snapshot: Path, known, minimum: int) -> dict:
+    """{word: drawings} the snapshot teaches: the 345 words not `known` with >= `minimum` drawings."""
+    import assets
+    from model.categories import load_categories
+    from model.store import Store
+
+    with Store(snapshot, read_only=True) as store:
+        counts = dict(store.db.execute("SELECT word, count(*) FROM drawings GROUP BY word").fetchall())
+    return words_to_learn(counts, known, load_categories(assets.path("quickdraw_categories.txt")), minimum)
+
+
 def run(args) -> dict:
     """Snapshot, train, evaluate, decide; returns the outcome (also written to `args.result`)."""
     started = time.monotonic()
@@ -83,10 +98,18 @@ def run(args) -> dict:
         if len(held) < args.min_held_out:
             outcome["reason"] = f"only {len(held)} held-out drawings, {args.min_held_out} needed to judge"
             return outcome
+        from model.classify import BUNDLED_PATH, read_checkpoint
+
+        known = read_checkpoint(BUNDLED_PATH if args.init == "bundled" else Path(args.init))["categories"]
+        adding = new_words(snapshot, known, args.new_word_min)
+        outcome["new_words"] = {}
         command = module_command("model.train_command", "--init", args.init, "--db", str(snapshot),
                                  "--out", str(out), "--eval", "none", "--threads", "1", "--quiet",
                                  "--seed", str(args.collected % 100_000))
-        if args.synthetic:
+        if adding:
+            print(f"adding {len(adding)} new word(s): {adding}", flush=True)
+            command += ["--categories", "+" + ",".join(adding)]
+        if args.synthetic is not None:
             command += ["--synthetic", str(args.synthetic)]
         if args.epochs:
             command += ["--epochs", str(args.epochs)]
@@ -105,13 +128,25 @@ def run(args) -> dict:
     from model.evaluate import evaluate
 
     torch.set_num_threads(1)
-    examples = Examples(drawings=held, sources={HELD_OUT_SET: len(held)})
+    from model.classify import read_checkpoint
+
     current = Classifier.load(None if args.init == "bundled" else args.init)
     new = Classifier.load(out)
+    # Judged on the words both know: the old words must not get worse. The added words apart.
+    old_words = set(current.categories)
+    examples = Examples(drawings=[(w, d) for w, d in held if w in old_words], sources={HELD_OUT_SET: len(held)})
     before = summary(evaluate(current, examples, HELD_OUT_SET))
     after = summary(evaluate(new, examples, HELD_OUT_SET))
     accepted, reason = decide(before["top1"], after["top1"], args.tolerance)
     metrics = {HELD_OUT_SET: after}
+    added = {str(w): int(n) for w, n in (read_checkpoint(out).get("new_words") or {}).items()}
+    outcome["new_words"] = added
+    taught = [(w, d) for w, d in held if w in added]
+    if taught:
+        metrics[NEW_WORDS_SET] = summary(evaluate(new, Examples(drawings=taught), NEW_WORDS_SET))
+        reason += f"; {len(added)} new word(s), held-out top-1 {metrics[NEW_WORDS_SET]['top1']:.3f}"
+    elif added:
+        reason += f"; {len(added)} new word(s) (no held-out drawing of them yet)"
     metrics.update({name: summary(m) for name, m in new.metrics.items()
                     if isinstance(m, dict) and name.startswith("synthetic")})
     outcome.update(version=new.version, path=str(out), accepted=accepted, reason=reason, metrics=metrics,
@@ -131,7 +166,9 @@ def parse_args(argv):
     p.add_argument("--collected", type=int, default=0, help="players' drawings when this run was started")
     p.add_argument("--holdout-percent", type=int, default=HOLDOUT_PERCENT)
     p.add_argument("--min-held-out", type=int, default=MIN_HELD_OUT)
-    p.add_argument("--synthetic", type=int, default=0)
+    p.add_argument("--synthetic", type=int, help="generated doodles per category replayed (default: train.py's)")
+    p.add_argument("--new-word-min", type=int, default=NEW_WORD_MIN,
+                   help=f"drawings a word the model does not know needs to be added (default {NEW_WORD_MIN})")
     p.add_argument("--epochs", type=int)
     p.add_argument("--calibrate", type=int, help="generated doodles per category for the calibration")
     p.add_argument("--tolerance", type=float, default=0.0)
@@ -144,6 +181,8 @@ def parse_args(argv):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if args.new_word_min < 1:
+        raise SystemExit(f"python -m model.retrain_job: error: --new-word-min must be at least 1, got {args.new_word_min}")
     die_with_parent()
     if args.parent_pid is not None and os.getppid() != args.parent_pid:
         # The kiosk died before PDEATHSIG was armed: nothing would read the outcome or stop this job.

@@ -1,0 +1,75 @@
+"""On-site learning of new words: which words a retraining adds (model/onsite.py), and the job adding
+them and reporting `new_words` in its checkpoint and outcome (model/retrain_job.py)."""
+import json
+from pathlib import Path
+
+import pytest
+
+from model import classify, onsite, retrain_job, synth, train_command
+from model.store import Store
+
+TEACHABLE = ["cat", "piano", "crab", "bear"]
+
+
+def test_words_to_learn_are_unknown_words_drawn_often_enough():
+    counts = {"cat": 50, "piano": 20, "crab": 19, "bear": 30, "not a quickdraw word": 99}
+    assert onsite.words_to_learn(counts, known=["cat"], teachable=TEACHABLE, minimum=20) == {"piano": 20, "bear": 30}
+    assert onsite.words_to_learn(counts, ["cat"], TEACHABLE, minimum=31) == {}
+    assert onsite.words_to_learn({"piano": "many", "bear": None}, [], TEACHABLE, 1) == {}  # junk counts as 0
+    assert onsite.NEW_WORD_MIN == 20
+
+
+def test_the_outcome_carries_new_words_and_tolerates_junk(tmp_path):
+    path = tmp_path / "onsite-1.json"
+    onsite.write_outcome(path, {"accepted": True, "path": "x.pt", "new_words": {"piano": 24, "crab": 21}})
+    outcome = onsite.read_outcome(path)
+    assert outcome.new_words == {"piano": 24, "crab": 21}
+    assert outcome.record_metrics("accepted")["new_words"] == {"piano": 24, "crab": 21}
+    for junk in (None, [1, 2], "piano"):
+        onsite.write_outcome(path, {"new_words": junk})
+        assert onsite.read_outcome(path).new_words == {}
+    onsite.write_outcome(path, {"new_words": {"piano": "x"}})
+    assert onsite.read_outcome(path).new_words == {"piano": 0}
+
+
+def fill(path: Path, per_word: dict):
+    with Store(path) as store:
+        session = store.start_session()
+        for word, (like, n) in per_word.items():
+            for i, (_, drawing) in enumerate(synth.generate_dataset([like], n, seed=3)):
+                store.save_drawing(session, word, drawing, True, None, 1000, [], key=f"{word}-{i}")
+
+
+def test_the_job_adds_words_drawn_often_enough_and_judges_the_old_ones(tmp_path):
+    db = tmp_path / "kiosk.db"
+    # "piano" (drawn as zigzags) often enough to be learnt; "crab" not yet; cat and sun are known.
+    fill(db, {"cat": ("cat", 40), "sun": ("sun", 40), "piano": ("zigzag", 36), "crab": ("fish", 6)})
+    (tmp_path / "models").mkdir()
+    # run(), not main(): main lowers its own priority to the lowest, which would slow the rest of the tests
+    args = retrain_job.parse_args(["--db", str(db), "--init", "bundled", "--out-dir", str(tmp_path / "models"),
+                                   "--collected", "122", "--synthetic", "0", "--epochs", "1", "--min-held-out", "3",
+                                   "--new-word-min", "20", "--tolerance", "1.0"])
+    result = tmp_path / "models" / "out.json"
+    onsite.write_outcome(result, retrain_job.run(args))
+    outcome = onsite.read_outcome(result)
+    assert outcome.data["path"], outcome.data.get("reason")
+    in_snapshot = sum(not onsite.is_held_out(f"piano-{i}", onsite.HOLDOUT_PERCENT) for i in range(36))
+    trained_piano = in_snapshot - round(in_snapshot * train_command.HOLDOUT)  # train.py holds out its share too
+    assert outcome.new_words == {"piano": trained_piano}
+    checkpoint = classify.read_checkpoint(Path(outcome.data["path"]))
+    assert checkpoint["new_words"] == {"piano": trained_piano}
+    assert checkpoint["categories"][-1] == "piano" and "crab" not in checkpoint["categories"]
+    held_old = sum(onsite.is_held_out(f"{w}-{i}", onsite.HOLDOUT_PERCENT) for w in ("cat", "sun") for i in range(40))
+    # judged on the words both models know; the new word's held-out drawings scored apart
+    assert outcome.data["metrics"][onsite.HELD_OUT_SET]["examples"] == held_old
+    held_piano = 36 - in_snapshot
+    if held_piano:
+        assert outcome.data["metrics"][onsite.NEW_WORDS_SET]["examples"] == held_piano
+        assert "1 new word(s)" in outcome.data["reason"]
+
+
+def test_a_bad_new_word_minimum_is_refused(tmp_path):
+    with pytest.raises(SystemExit) as caught:
+        retrain_job.main(["--db", str(tmp_path / "k.db"), "--init", "bundled", "--out-dir", str(tmp_path),
+                          "--new-word-min", "0"])
+    assert "--new-word-min must be at least 1" in str(caught.value.code)
