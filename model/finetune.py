@@ -192,7 +192,8 @@ def prepare(model: net.DoodleNet, categories, collected: datasets.Examples, new_
     """The fine-tune's batches for `training.train` (with its config's epochs = 1); also grows the head's
     rows of `new_words` from their features when `settings.prototype_init`.
 
-    `steps` fixes the schedule; `epochs` sets it to that many passes over the collected images;
+    `steps` fixes the schedule; `epochs` sets it to that many passes over the collected drawings' images
+    (whole + prefixes, variants not counted);
     otherwise `schedule(len(collected))`. `replay_per_category` overrides the replay size (--synthetic);
     `replay` is a ready replay set."""
     n = len(collected)
@@ -202,8 +203,9 @@ def prepare(model: net.DoodleNet, categories, collected: datasets.Examples, new_
     per = settings.replay_per_category if replay_per_category is None else replay_per_category
     if replay is None:  # (a caller running many fine-tunes passes the same replay set each time)
         replay = replay_rasters(categories, list(drawable), per, seed, render, workers, progress, shard)
-    if steps is None and epochs is not None:
-        steps = epochs * max(1, -(-len(rendered) // batch_size))
+    if steps is None and epochs is not None:  # passes over the collected drawings' own images, as before
+        steps = epochs * max(1, -(-(len(collected.drawings) * (1 + render.prefixes) + len(collected.bitmaps))
+                                  // batch_size))
     steps = steps or schedule(n, settings)
     index = {c: i for i, c in enumerate(categories)}
     if settings.prototype_init:

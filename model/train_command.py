@@ -4,7 +4,8 @@
 kiosk's retraining job): one command, the same options.
 
     python train.py --synthetic 2500 --out assets/model.pt          # the bundled model, from scratch
-    python train.py --db data/pennydraw.db --synthetic 300 --init bundled --out runs/players.pt
+    python train.py --db data/pennydraw.db --init bundled --out runs/players.pt
+    python train.py --db data/pennydraw.db --init bundled --categories +piano,crab --out runs/more.pt
     python train.py --eval-only --checkpoint assets/model.pt --quickdraw ../shared/quickdraw-sample
     python train.py --recalibrate --checkpoint assets/model.pt      # refit temperature and thresholds only
     python train.py --quickdraw ~/quickdraw --stream --resume runs/big.state --out runs/big.pt
@@ -17,6 +18,12 @@ by default ../shared/quickdraw-sample when it exists and is not trained on). The
 trained on synthetic doodles only; never train it on the sample it is evaluated on. Every checkpoint
 written gets its temperature and recognition thresholds fitted on generated doodles
 (model/calibration.py, --calibrate N per category); --recalibrate refits them in an existing one.
+
+A fine-tune (--init) follows `model/finetune.py`: steps by how much was collected (--steps or --epochs
+override), collected drawings multiplied by stroke variation, --synthetic N generated doodles per
+category replayed beside them (default 150; 0 for none), classes balanced. --categories +word grows the
+head for words the starting model does not know, learnt from collected drawings alone (any of the 345
+in assets/quickdraw_categories.txt); the checkpoint's `new_words` says which, from how many drawings.
 
 At scale: --stream reads --quickdraw files as a shuffled stream rendered on the fly (constant memory;
 automatic above 512 MB of files); under torchrun each process trains on its shard with
@@ -57,7 +64,7 @@ def parse_args(argv):
                    help=f"where to write the checkpoint (default {locations.RUNS_DIR / '<version>.pt'})")
     p.add_argument("--categories", metavar="LIST",
                    help="comma-separated names, a text file of names, or +names to extend the default list")
-    p.add_argument("--epochs", type=int, help="passes over the training set (with --init: over the collected drawings' images)")
+    p.add_argument("--epochs", type=int, help="passes over the training set (with --init: over the collected drawings, instead of the schedule)")
     p.add_argument("--steps", type=int, metavar="N", help="with --init: optimiser steps of the fine-tune (default: by how much was collected, model/finetune.py)")
     p.add_argument("--batch-size", type=int, metavar="N", help="images per optimiser step, over all processes (default 256)")
     p.add_argument("--seed", type=int, help="seed for data, prefixes, init and shuffling")
