@@ -39,8 +39,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from model.locations import child_environment, module_command
-from model.onsite import (HELD_OUT_SET, HOLDOUT_PERCENT, MIN_HELD_OUT, NEW_WORD_MIN, NEW_WORDS_SET, SCRATCH_PREFIX,
-                          decide, is_held_out, summary, unused_path, words_to_learn, write_outcome)
+from model.onsite import (HELD_OUT_SET, HOLDOUT_PERCENT, MIN_HELD_OUT, NEW_WORD_MIN, NEW_WORDS_SET, ONSITE_MAX_STEPS,
+                          SCRATCH_PREFIX, decide, is_held_out, summary, unused_path, words_to_learn, write_outcome)
 
 PR_SET_PDEATHSIG = 1
 
@@ -73,15 +73,37 @@ def snapshot_without_held_out(db: Path, target: Path, percent: int) -> list[tupl
         return live.snapshot(target, leave_out=lambda key: is_held_out(key, percent))
 
 
-def new_words(snapshot: Path, known, minimum: int) -> dict:
-    """{word: drawings} the snapshot teaches: the 345 words not `known` with >= `minimum` drawings."""
-    import assets
-    from model.categories import load_categories
+def word_counts(snapshot: Path) -> dict:
+    """{word: drawings} in the snapshot."""
     from model.store import Store
 
     with Store(snapshot, read_only=True) as store:
-        counts = dict(store.db.execute("SELECT word, count(*) FROM drawings GROUP BY word").fetchall())
+        return dict(store.db.execute("SELECT word, count(*) FROM drawings GROUP BY word").fetchall())
+
+
+def new_words(counts: dict, known, minimum: int) -> dict:
+    """{word: drawings} the snapshot teaches: the 345 words not `known` with >= `minimum` drawings."""
+    import assets
+    from model.categories import load_categories
+
     return words_to_learn(counts, known, load_categories(assets.path("quickdraw_categories.txt")), minimum)
+
+
+def training_options(args, counts: dict, known, adding: dict) -> list[str]:
+    """train.py's options beyond the fixed ones: the words to add, the replay, the schedule."""
+    from model import finetune
+
+    options = ["--categories", "+" + ",".join(adding)] if adding else []
+    if args.synthetic is not None:
+        options += ["--synthetic", str(args.synthetic)]
+    if args.calibrate:
+        options += ["--calibrate", str(args.calibrate)]
+    if args.epochs:
+        return options + ["--epochs", str(args.epochs)]
+    # train.py's own schedule, capped so that the kiosk gets its model within minutes
+    taught = set(known) | set(adding)
+    drawings = sum(n for w, n in counts.items() if w in taught)
+    return options + ["--steps", str(finetune.schedule(drawings, finetune.FinetuneSettings(max_steps=ONSITE_MAX_STEPS)))]
 
 
 def run(args) -> dict:
@@ -101,20 +123,15 @@ def run(args) -> dict:
         from model.classify import BUNDLED_PATH, read_checkpoint
 
         known = read_checkpoint(BUNDLED_PATH if args.init == "bundled" else Path(args.init))["categories"]
-        adding = new_words(snapshot, known, args.new_word_min)
+        counts = word_counts(snapshot)
+        adding = new_words(counts, known, args.new_word_min)
         outcome["new_words"] = {}
         command = module_command("model.train_command", "--init", args.init, "--db", str(snapshot),
                                  "--out", str(out), "--eval", "none", "--threads", "1", "--quiet",
                                  "--seed", str(args.collected % 100_000))
         if adding:
             print(f"adding {len(adding)} new word(s): {adding}", flush=True)
-            command += ["--categories", "+" + ",".join(adding)]
-        if args.synthetic is not None:
-            command += ["--synthetic", str(args.synthetic)]
-        if args.epochs:
-            command += ["--epochs", str(args.epochs)]
-        if args.calibrate:
-            command += ["--calibrate", str(args.calibrate)]
+        command += training_options(args, counts, known, adding)
         print("running:", " ".join(command), flush=True)
         training = subprocess.Popen(command, env=child_environment(), preexec_fn=die_with_parent)
         signal.signal(signal.SIGTERM, lambda *_: (training.terminate(), sys.exit(143)))

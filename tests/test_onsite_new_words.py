@@ -7,7 +7,7 @@ import pytest
 
 import torch
 
-from model import classify, net, onsite, retrain_job, synth, train_command
+from model import classify, finetune, net, onsite, retrain_job, synth, train_command
 from model.store import Store
 
 TEACHABLE = ["cat", "piano", "crab", "bear"]
@@ -32,6 +32,18 @@ def test_the_outcome_carries_new_words_and_tolerates_junk(tmp_path):
         assert onsite.read_outcome(path).new_words == {}
     onsite.write_outcome(path, {"new_words": {"piano": "x"}})
     assert onsite.read_outcome(path).new_words == {"piano": 0}
+
+
+def test_the_job_trains_on_the_schedule_capped_for_the_kiosk_and_adds_its_words():
+    args = retrain_job.parse_args(["--db", "k.db", "--init", "bundled", "--out-dir", "."])
+    few = retrain_job.training_options(args, {"cat": 30, "sun": 10, "elsewhere": 500}, ["cat", "sun"], {})
+    assert few == ["--steps", str(finetune.schedule(40))]           # words it does not learn do not count
+    many = retrain_job.training_options(args, {"cat": 9000, "piano": 1000}, ["cat"], {"piano": 1000})
+    assert many == ["--categories", "+piano", "--steps", str(onsite.ONSITE_MAX_STEPS)]
+    assert onsite.ONSITE_MAX_STEPS < finetune.schedule(10_000)
+    args = retrain_job.parse_args(["--db", "k.db", "--init", "bundled", "--out-dir", ".", "--epochs", "2",
+                                   "--synthetic", "0"])
+    assert retrain_job.training_options(args, {"cat": 5}, ["cat"], {}) == ["--synthetic", "0", "--epochs", "2"]
 
 
 def fill(path: Path, per_word: dict):
