@@ -1,41 +1,52 @@
-"""Benchmark "learning from players": does fine-tuning on a few real drawings help on other real ones?
+"""Benchmark "learning from players": the learning curve of the default fine-tune on real drawings.
 
-    python bench/bench_learning.py                       # the bundled model, 1/3/10 shots, 3 folds
-    python bench/bench_learning.py --shots 1,3,10,30 --folds 5 --checkpoint runs/x.pt
+    python bench/bench_learning.py                          # 1/5/20/50 drawings a word, 2 folds
+    python bench/bench_learning.py --shots 5,20 --folds 3 --no-prototype
+    python bench/bench_learning.py --onsite 10000           # also time an on-site retraining
 
-The game keeps every consented drawing, and `train.py --db ... --init bundled` fine-tunes the model
-on them. This bench imitates that with real Quick, Draw! drawings from ../shared/quickdraw-sample
-standing in for the players' drawings: for each fold (a seed), every category's real examples are
-shuffled; up to `max(shots)` of them (never more than half of a category) form the fold's pool of
-"player drawings", the rest its test set. For each number of shots k the bundled model is fine-tuned
-on the first k pool drawings per category (mixed with a little synthetic replay so that the other
-categories are not forgotten, as `train.py --synthetic N --init bundled` does), then scored on the
-fold's test set, which is the same for every k and never trained on. The table gives the mean and
-spread over folds of the macro top-1/top-3 (mean over categories) and the pooled top-1.
+Real Quick, Draw! drawings from ../shared/quickdraw-sample (never trained on for the bundled model)
+stand in for players' drawings. Per fold (a seed) every category's drawings are shuffled; the first
+min(max(shots), n - MIN_TEST) form its pool of "collected drawings", the rest its test set, the same
+for every number of shots. For each k the bundled model is fine-tuned with the defaults of
+`model/finetune.py` (what `train.py --init bundled --db ...` and the kiosk run) twice:
+
+- known: on the first k pool drawings of each of the 40 words it knows;
+- known + new: the same plus the first k of each *new* word (outside the 40, with at least NEW_MIN
+  drawings in the sample: piano, crab, bear, ...), the head grown for them (`--categories +...`).
+
+Columns: macro top-1 on the test drawings of the 40 words (bundled model, fine-tune "known", fine-tune
+"known + new"), the old words' loss from adding new ones, and the new words' macro top-1. Words with
+fewer drawings than k + MIN_TEST give what they have (the "mean shots" columns say how many).
+`--onsite N` times an on-site retraining (`model/retrain_job.py`) on a database of N collected drawings
+(generated, since the sample is too small), on one thread as the kiosk runs it.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-import torch
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as train.py: idle threads sleep on a shared machine
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from model import classify, datasets, net, synth, training  # noqa: E402
+from model import classify, datasets, finetune, net, synth, training  # noqa: E402
 from model.evaluate import evaluate  # noqa: E402
 
 SAMPLE_DIR = REPO.parent / "shared" / "quickdraw-sample"
-REPLAY_SEED = 777_001  # synthetic replay doodles: a seed the bundled model was not trained with
+MIN_TEST = 5  # drawings of a word always left for the test set
+NEW_MIN = 25  # a word outside the 40 is measured if the sample has at least this many drawings of it
 
 
 def split_fold(examples: datasets.Examples, pool_size: int, seed: int):
-    """(pool, test): per category a seeded shuffle; the first min(pool_size, n // 2) examples are
-    the pool (ordered, so k shots = the first k), the rest the test set."""
+    """(pool, test): per category a seeded shuffle; the first min(pool_size, n - MIN_TEST) are the pool
+    (ordered: k shots = the first k), the rest the test set."""
     rng = np.random.default_rng(seed)
     items = [(c, "drawing", d) for c, d in examples.drawings] + [(c, "bitmap", b) for c, b in examples.bitmaps]
     by_category: dict[str, list] = {}
@@ -44,50 +55,102 @@ def split_fold(examples: datasets.Examples, pool_size: int, seed: int):
     pool, test = {}, datasets.Examples()
     for category, group in sorted(by_category.items()):
         order = rng.permutation(len(group))
-        size = min(pool_size, len(group) // 2)
+        size = max(0, min(pool_size, len(group) - MIN_TEST))
         pool[category] = [group[i] for i in order[:size]]
         for _, kind, value in (group[i] for i in order[size:]):
             (test.drawings if kind == "drawing" else test.bitmaps).append((category, value))
     return pool, test
 
 
-def shots_examples(pool: dict, k: int) -> datasets.Examples:
+def shots_examples(pool: dict, k: int, words) -> datasets.Examples:
     chosen = datasets.Examples()
-    for category, items in pool.items():
-        for _, kind, value in items[:k]:
+    for category in words:
+        for _, kind, value in pool.get(category, [])[:k]:
             (chosen.drawings if kind == "drawing" else chosen.bitmaps).append((category, value))
     return chosen
 
 
-def fine_tune(checkpoint: dict, real: datasets.Examples, replay: datasets.RasterSet, repeat: int,
-              config: training.TrainConfig) -> classify.Classifier:
-    """A fresh copy of the checkpoint's network, fine-tuned on `real` (repeated) plus the replay set."""
-    categories = list(checkpoint["categories"])
+def only(examples: datasets.Examples, words) -> datasets.Examples:
+    words = set(words)
+    return datasets.Examples(drawings=[x for x in examples.drawings if x[0] in words],
+                             bitmaps=[x for x in examples.bitmaps if x[0] in words])
+
+
+def fine_tune(checkpoint: dict, categories: list[str], new_words: list[str], collected: datasets.Examples,
+              replay: datasets.RasterSet, seed: int, threads: int, settings: finetune.FinetuneSettings,
+              lr: float = finetune.LR):
+    """The bundled network fine-tuned as `train.py --init` does (defaults of model/finetune.py)."""
+    torch.manual_seed(seed)
     model = net.build(net.config_from_dict(checkpoint["config"]))
     model.load_state_dict(checkpoint["weights"])
-    settings = datasets.RenderSettings(config.prefixes, (config.prefix_low, config.prefix_high), config.seed,
-                                       model.config.image_size)
-    rendered = datasets.rasterize_examples(real, categories, settings)
-    data = datasets.concat([replay] + [rendered] * repeat)
+    model = training.adapt_to_categories(model, list(checkpoint["categories"]), categories)
+    config = training.TrainConfig(epochs=1, batch_size=finetune.BATCH, lr=lr, seed=seed, threads=threads)
+    render = datasets.RenderSettings(config.prefixes, (config.prefix_low, config.prefix_high), seed,
+                                     model.config.image_size)
+    data = finetune.prepare(model, categories, collected, new_words, config.batch_size, seed, render, settings,
+                            replay=datasets.RasterSet(replay.images, replay.labels, tuple(categories)),
+                            log=lambda line: None)
     training.train(model, data, config, progress=False, log=lambda line: None)
     return classify.Classifier(model, categories)
 
 
-def scores(clf: classify.Classifier, test: datasets.Examples) -> tuple[float, float, float]:
+def top1(clf, test: datasets.Examples) -> float:
+    return evaluate(clf, test, "test", fractions=(1.0,))["top1"]
+
+
+def taken_by(clf, test: datasets.Examples, words) -> tuple[float, list]:
+    """Share of `test` drawings whose top-1 is one of `words`, and the commonest such (truth, guess)."""
     m = evaluate(clf, test, "test", fractions=(1.0,))
-    return m["top1"], m["top3"], m["pooled"]["top1"]
+    words = set(words)
+    pairs = [(t, g, n) for t, g, n, _ in m["confusions"] if g in words]
+    return sum(n for _, _, n in pairs) / max(m["examples"], 1), pairs[:4]
+
+
+def new_words_of(sample: Path, known: list[str]) -> list[str]:
+    """Words outside `known` with at least NEW_MIN drawings (strokes or bitmaps) in the sample."""
+    counts = datasets.from_quickdraw_dir(sample, set(datasets.quickdraw_files(sample)) - set(known)).per_category()
+    return sorted(word for word, n in counts.items() if n >= NEW_MIN)
+
+
+def onsite_seconds(drawings: int) -> tuple[float, str]:
+    """Seconds of an on-site retraining (`retrain_job.run`: snapshot, `train.py` on one thread, held-out
+    judgement) on a fresh database of `drawings` generated drawings of the 40 words, with the kiosk's
+    replay (--synthetic 50). Run in this process at this bench's priority: the kiosk's job adds nice 19
+    and SCHED_IDLE, which on a machine other people keep busy measures their load, not the job."""
+    from model import retrain_job
+    from model.store import Store
+
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "kiosk.db"
+        words = synth.categories_with_recipes()[:40]
+        with Store(db) as store:
+            session = store.start_session()
+            stream = synth.generate_dataset(words, -(-drawings // len(words)), 4242)
+            for i, (word, drawing) in enumerate(stream):
+                if i >= drawings:
+                    break
+                store.save_drawing(session, word, drawing, True, 1000, 2000, [], key=f"bench-{i}")
+        (Path(tmp) / "models").mkdir()
+        args = retrain_job.parse_args(["--db", str(db), "--init", "bundled", "--out-dir", str(Path(tmp) / "models"),
+                                       "--collected", str(drawings), "--synthetic", "50"])
+        started = time.perf_counter()
+        outcome = retrain_job.run(args)
+        return time.perf_counter() - started, outcome.get("reason", "")
 
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--checkpoint", type=Path, help="default: the bundled assets/model.pt")
     p.add_argument("--sample", type=Path, default=SAMPLE_DIR, help="folder of real drawings")
-    p.add_argument("--shots", default="1,3,10", help="real drawings per category to fine-tune on")
-    p.add_argument("--folds", type=int, default=3, help="random splits (seeds) to average over")
-    p.add_argument("--replay", type=int, default=60, help="synthetic doodles per category mixed in")
-    p.add_argument("--repeat", type=int, default=8, help="copies of each real drawing's images per epoch")
-    p.add_argument("--epochs", type=int, default=3)
-    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--shots", default="1,5,20,50", help="collected drawings per word to fine-tune on")
+    p.add_argument("--folds", type=int, default=2, help="random splits (seeds) to average over")
+    p.add_argument("--no-new", action="store_true", help="only the 40 known words")
+    p.add_argument("--no-prototype", action="store_true", help="new words' head rows start at random")
+    p.add_argument("--no-known-only", action="store_true", help="skip the fine-tune on the 40 words alone")
+    p.add_argument("--pool", type=int, help="collected drawings a word at most (default max(shots)): the same test "
+                                            "sets as a run with other --shots")
+    p.add_argument("--lr", type=float, default=None, help=f"peak learning rate (default finetune.LR = {finetune.LR})")
+    p.add_argument("--onsite", type=int, default=0, metavar="N", help="also time an on-site retraining on N drawings")
     p.add_argument("--threads", type=int, default=2)
     args = p.parse_args(argv)
 
@@ -97,57 +160,70 @@ def main(argv=None) -> int:
     if not args.sample.is_dir():
         print(f"real drawings not found at {args.sample}: nothing to measure")
         return 0
+    torch.set_num_threads(args.threads)
+    lr = args.lr or finetune.LR
     path = args.checkpoint or classify.BUNDLED_PATH
     checkpoint = classify.read_checkpoint(path)
-    categories = list(checkpoint["categories"])
-    torch.set_num_threads(args.threads)
+    known = list(checkpoint["categories"])
+    new = [] if args.no_new else new_words_of(args.sample, known)
     base = classify.Classifier.load(path)
-    examples = datasets.from_quickdraw_dir(args.sample, categories)
-    config = training.TrainConfig(epochs=args.epochs, lr=args.lr, threads=args.threads)
-    drawable = [c for c in categories if c in set(synth.categories_with_recipes())]
-    replay = datasets.RasterSet(torch.zeros((0, base.config.image_size, base.config.image_size), dtype=torch.uint8),
-                                torch.zeros(0, dtype=torch.int64), tuple(categories))
-    if args.replay and drawable:
-        settings = datasets.RenderSettings(config.prefixes, (config.prefix_low, config.prefix_high), config.seed,
-                                           base.config.image_size)
-        made = datasets.synthetic_rasters(drawable, args.replay, REPLAY_SEED, settings, workers=args.threads)
-        index = {c: i for i, c in enumerate(categories)}  # synthetic labels index `drawable`; remap
-        labels = torch.tensor([index[c] for c in drawable])[made.labels]
-        replay = datasets.RasterSet(made.images, labels, tuple(categories))
-
-    print(f"{path}: {len(examples)} real examples in {len(examples.per_category())} categories; "
-          f"{args.folds} folds, pool <= {shots[-1]} per category (at most half of it), the rest tested; "
-          f"fine-tune {args.epochs} epochs at lr {args.lr}, each real drawing x{args.repeat} "
-          f"(+ 2 prefixes), {args.replay} synthetic per category as replay")
-    results: dict[int, list[tuple[float, float, float]]] = {k: [] for k in [0, *shots]}
+    examples = datasets.from_quickdraw_dir(args.sample, known + new)
+    settings = finetune.FinetuneSettings(prototype_init=not args.no_prototype)
+    render = datasets.RenderSettings()  # the training defaults: whole drawing + 2 prefixes
+    drawable = [c for c in known if c in set(synth.categories_with_recipes())]
+    replay = finetune.replay_rasters(known, drawable, settings.replay_per_category, 1234, render, args.threads)
+    print(f"{path}: {len(known)} known words, {len(new)} new ({', '.join(new)}); {args.folds} folds; "
+          f"prototype init {'on' if settings.prototype_init else 'off'}", flush=True)
+    rows: dict[int, list] = {k: [] for k in shots}
+    base_scores = []
     started = time.perf_counter()
     for fold in range(args.folds):
-        pool, test = split_fold(examples, shots[-1], seed=fold)
-        results[0].append(scores(base, test))
+        pool, test = split_fold(examples, args.pool or shots[-1], seed=fold)
+        test_known, test_new = only(test, known), only(test, new)
+        base_scores.append(top1(base, test_known))
         for k in shots:
-            torch.manual_seed(fold)
-            tuned = fine_tune(checkpoint, shots_examples(pool, k), replay, args.repeat,
-                              training.TrainConfig(**{**config.to_dict(), "scale": config.scale, "seed": fold}))
-            results[k].append(scores(tuned, test))
-        print(f"  fold {fold + 1}/{args.folds}: {len(test)} test examples, "
-              + ", ".join(f"k={k} {results[k][-1][0]:.1%}" for k in results), flush=True)
+            mine = shots_examples(pool, k, known)
+            t = time.perf_counter()
+            row = [np.nan, np.nan, np.nan, len(mine) / len(known), np.nan]
+            if not args.no_known_only:
+                row[0] = top1(fine_tune(checkpoint, known, [], mine, replay, fold, args.threads, settings, lr), test_known)
+            taken = ""
+            if new:
+                theirs = shots_examples(pool, k, new)
+                b = fine_tune(checkpoint, known + new, new, _join(mine, theirs),
+                              replay, fold, args.threads, settings, lr)
+                row[1], row[2], row[4] = top1(b, test_known), top1(b, test_new), len(theirs) / len(new)
+                share, pairs = taken_by(b, test_known, new)
+                taken = f"; {share:.1%} of old-word drawings taken by new words, e.g. " + ", ".join(
+                    f"{t} -> {g} {n}" for t, g, n in pairs)
+            rows[k].append(row)
+            print(f"  fold {fold + 1}/{args.folds} k={k}: known {row[0]:.1%}, known+new {row[1]:.1%} / new "
+                  f"{row[2]:.1%} (bundled {base_scores[-1]:.1%}; {time.perf_counter() - t:.0f} s){taken}", flush=True)
 
+    baseline = float(np.mean(base_scores))
     print()
-    print(f"{'player drawings per category':>28}  {'macro top-1':>15}  {'macro top-3':>15}  {'pooled top-1':>15}  "
-          f"{'gain (top-1)':>12}")
-    baseline = np.mean([r[0] for r in results[0]])
-    for k, rows in results.items():
-        a = np.array(rows)
-        label = "0 (bundled model)" if k == 0 else str(k)
-        print(f"{label:>28}  {_cell(a[:, 0])}  {_cell(a[:, 1])}  {_cell(a[:, 2])}  "
-              f"{(a[:, 0].mean() - baseline) * 100:+11.1f}%")
-    print(f"({time.perf_counter() - started:.0f} s; mean +- std over {args.folds} folds; "
-          f"categories with fewer than {2 * shots[-1]} real examples contribute at most half of them as shots)")
+    print(f"{'drawings a word':>15}  {'known: fine-tune':>16}  {'gain':>6}  {'known+new: old':>14}  "
+          f"{'old loss':>8}  {'new words':>14}  {'mean shots old/new':>18}")
+    print(f"{'0 (bundled)':>15}  {baseline:16.1%}")
+    for k, values in rows.items():
+        a = np.array(values, dtype=float)
+        print(f"{k:>15}  {_cell(a[:, 0]):>16}  {(a[:, 0].mean() - baseline) * 100:+6.1f}  {_cell(a[:, 1]):>14}  "
+              f"{(a[:, 0].mean() - a[:, 1].mean()) * 100:8.1f}  {_cell(a[:, 2]):>14}  "
+              f"{a[:, 3].mean():8.1f} / {a[:, 4].mean():<8.1f}")
+    print(f"({time.perf_counter() - started:.0f} s; mean +- std over {args.folds} folds; macro top-1 on test "
+          f"drawings never trained on; 'old loss' = known-only minus known+new on the 40 words)")
+    if args.onsite:
+        seconds, reason = onsite_seconds(args.onsite)
+        print(f"on-site retraining on {args.onsite:,} collected drawings: {seconds:.0f} s ({reason})")
     return 0
 
 
+def _join(a: datasets.Examples, b: datasets.Examples) -> datasets.Examples:
+    return datasets.Examples(drawings=a.drawings + b.drawings, bitmaps=a.bitmaps + b.bitmaps)
+
+
 def _cell(values: np.ndarray) -> str:
-    return f"{values.mean():6.1%} +- {values.std():4.1%}"
+    return f"{np.nanmean(values):5.1%} +- {np.nanstd(values):4.1%}" if np.isfinite(values).any() else "-"
 
 
 if __name__ == "__main__":
