@@ -207,16 +207,19 @@ def prepare(model: net.DoodleNet, categories, collected: datasets.Examples, new_
     otherwise `schedule(len(collected))`. `replay_per_category` overrides the replay size (--synthetic);
     `replay` is a ready replay set."""
     n = len(collected)
-    copies = copies_for(n, settings)
-    varied = with_variants(collected, copies, seed)
-    rendered = datasets.rasterize_examples(varied, categories, render, workers, progress, shard)
+    own_images = len(collected.drawings) * (1 + render.prefixes) + len(collected.bitmaps)
+    if steps is None and epochs is not None:  # passes over the collected drawings' own images, as before
+        steps = epochs * max(1, -(-own_images // batch_size))
+    steps = steps or schedule(n, settings)
     per = settings.replay_per_category if replay_per_category is None else replay_per_category
     if replay is None:  # (a caller running many fine-tunes passes the same replay set each time)
         replay = replay_rasters(categories, list(drawable), per, seed, render, workers, progress, shard)
-    if steps is None and epochs is not None:  # passes over the collected drawings' own images, as before
-        steps = epochs * max(1, -(-(len(collected.drawings) * (1 + render.prefixes) + len(collected.bitmaps))
-                                  // batch_size))
-    steps = steps or schedule(n, settings)
+    # No more varied copies than the steps will look at (a short run renders none).
+    share = 1.0 if len(replay) == 0 else 1.0 - settings.replay_share
+    seen = int(steps * batch_size * share)
+    copies = min(copies_for(n, settings), max(0, seen // max(own_images, 1) - 1))
+    varied = with_variants(collected, copies, seed)
+    rendered = datasets.rasterize_examples(varied, categories, render, workers, progress, shard)
     index = {c: i for i, c in enumerate(categories)}
     if settings.prototype_init:
         grow_head(model, [index[w] for w in new_words if w in index], rendered)

@@ -62,6 +62,17 @@ def test_variants_multiply_stroke_drawings_but_not_bitmaps():
     assert finetune.with_variants(examples, 0, seed=0) is examples
 
 
+def test_a_short_fine_tune_renders_no_more_variants_than_it_will_see():
+    model = net.build(net.NetConfig(num_classes=2, widths=(8,)))
+    collected = datasets.synthetic(["circle", "line"], 10, seed=1)
+    render = datasets.RenderSettings(prefixes=2)
+    lines = []
+    short = finetune.prepare(model, ["circle", "line"], collected, [], 16, 0, render, steps=2, log=lines.append)
+    assert len(short.parts[0].images) == 60 and "x1 (stroke variation)" in lines[-1]  # 20 drawings x 3 images
+    long = finetune.prepare(model, ["circle", "line"], collected, [], 16, 0, render, steps=200, log=lines.append)
+    assert len(long.parts[0].images) == 60 * (1 + finetune.MAX_COPIES)
+
+
 def test_prototype_rows_point_at_their_class_and_old_rows_stay():
     torch.manual_seed(0)
     model = net.build(net.NetConfig(num_classes=3, widths=(8, 16)))
