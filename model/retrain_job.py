@@ -184,15 +184,12 @@ def parse_args(argv):
     p.add_argument("--holdout-percent", type=int, default=HOLDOUT_PERCENT)
     p.add_argument("--min-held-out", type=int, default=MIN_HELD_OUT)
     p.add_argument("--synthetic", type=int, help="generated doodles per category replayed (default: train.py's)")
-    p.add_argument("--new-word-min", type=int, default=NEW_WORD_MIN,
+    p.add_argument("--new-word-min", type=int, default=NEW_WORD_MIN,  # the game passes Settings.teach_word_drawings
                    help=f"drawings a word the model does not know needs to be added (default {NEW_WORD_MIN})")
     p.add_argument("--epochs", type=int)
     p.add_argument("--calibrate", type=int, help="generated doodles per category for the calibration")
     p.add_argument("--tolerance", type=float, default=0.0)
     p.add_argument("--parent-pid", type=int, help="the kiosk's pid: the job stops at once if it is gone")
-    # Passed by the game (`Settings.teach_word_drawings`); the new words themselves are learncore's part.
-    p.add_argument("--new-word-min", type=int, default=20,
-                   help="add a word the model does not know once it has this many drawings (default 20)")
     return p.parse_args(argv)
 
 
