@@ -37,9 +37,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from model.locations import child_environment, module_command
-from model.onsite import (HELD_OUT_SET, HOLDOUT_PERCENT, MIN_HELD_OUT, OUTCOME_PATTERN, SCRATCH_PREFIX, Outcome,
-                          count, read_outcome, unused_path)
-from model.teaching import NEW_WORDS
+from model.onsite import (HELD_OUT_SET, HOLDOUT_PERCENT, MIN_HELD_OUT, NEW_WORD_MIN, OUTCOME_PATTERN,
+                          SCRATCH_PREFIX, Outcome, count, read_outcome, unused_path)
 
 from .hooks import FrameHooks
 
@@ -52,8 +51,6 @@ log = logging.getLogger("pennydraw.learning")
 # Screens between two games, where a swap never lands under a player's pen: the kiosk's attract loop,
 # the home title screen, and the participation agreement ("Play again" goes there without a title).
 BETWEEN_GAMES = frozenset({"attract", "title", "consent"})
-# The job's own default for `--new-word-min` is model/onsite.py's; the game passes its setting.
-NEW_WORD_MIN = 20
 
 
 @dataclass(frozen=True)
@@ -79,15 +76,6 @@ class LearningConfig:
     spare_bytes: int = 100 * 1024 * 1024
     # A word the model does not know is added once it has this many drawings (`Settings.teach_word_drawings`).
     new_word_min: int = NEW_WORD_MIN
-
-
-def new_words_of(data: dict) -> dict[str, int]:
-    """The words a retraining added, `{word: drawings}` from its outcome (`new_words`); {} if none or
-    malformed (an outcome file is read from disk: nothing in it may stop the game)."""
-    words = data.get("new_words")
-    if not isinstance(words, dict):
-        return {}
-    return {str(word): count(n) for word, n in words.items() if count(n) > 0}
 
 
 class OnSiteLearning:
@@ -239,10 +227,7 @@ class OnSiteLearning:
 
     def _record(self, outcome: Outcome, active: bool, decision: str) -> None:
         data = outcome.data
-        metrics = outcome.record_metrics(decision)
-        new_words = new_words_of(data)
-        if new_words:
-            metrics[NEW_WORDS] = new_words
+        metrics = outcome.record_metrics(decision)   # with the words it added, `new_words`
         try:
             self.store.record_model(outcome.version, data["path"], int(data.get("examples") or 0),
                                     metrics,

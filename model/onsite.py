@@ -114,7 +114,7 @@ class Outcome:
         words = self.data.get("new_words")
         if not isinstance(words, dict):
             return {}
-        return {str(w): count(n) for w, n in words.items()}
+        return {str(w): count(n) for w, n in words.items() if count(n) > 0}
 
     def record_metrics(self, decision: str) -> dict:
         """The models-table metrics: the new model's evaluations plus how the decision was made."""

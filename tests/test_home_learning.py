@@ -67,7 +67,11 @@ def test_home_learning_is_on_by_default_for_a_database_file_and_off_when_asked(t
 def test_after_donated_games_a_retraining_starts_with_the_teaching_threshold(tmp_path, store):
     app = make_app(store=store, rounds=1, teach_word_drawings=25)
     try:
-        learning = OnSiteLearning(store, tmp_path / "home.db", every=30, current_path=None, python="/bin/true")
+        # A stand-in job that runs until killed: /bin/true could end before the frame that looks at it.
+        job = tmp_path / "job.sh"
+        job.write_text("#!/bin/sh\nexec sleep 60\n")
+        job.chmod(0o755)
+        learning = OnSiteLearning(store, tmp_path / "home.db", every=30, current_path=None, python=str(job))
         learning.config = type(learning.config)(new_word_min=25)
         loop = LearningLoop(app, learning).install()
         hooks = HomeLearningHooks(loop)
@@ -84,6 +88,7 @@ def test_after_donated_games_a_retraining_starts_with_the_teaching_threshold(tmp
         assert learning.running
         command = learning.process.args
         assert command[command.index("--new-word-min") + 1] == "25"
+        learning.process.kill()
         learning.process.wait()
     finally:
         app.close()
