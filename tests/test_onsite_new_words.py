@@ -30,8 +30,8 @@ def test_the_outcome_carries_new_words_and_tolerates_junk(tmp_path):
     for junk in (None, [1, 2], "piano"):
         onsite.write_outcome(path, {"new_words": junk})
         assert onsite.read_outcome(path).new_words == {}
-    onsite.write_outcome(path, {"new_words": {"piano": "x"}})
-    assert onsite.read_outcome(path).new_words == {"piano": 0}
+    onsite.write_outcome(path, {"new_words": {"piano": "x", "crab": 21}})
+    assert onsite.read_outcome(path).new_words == {"crab": 21}   # no count to show: not listed
 
 
 def test_the_job_trains_on_the_schedule_capped_for_the_kiosk_and_adds_its_words():
