@@ -260,6 +260,11 @@ def test_random_drawings(memory_store):
     assert {d["id"] for d in memory_store.random_drawings("cat", 50)} == mine | theirs
     assert {d["id"] for d in memory_store.random_drawings("cat", 50, exclude_session=others.id)} == mine
     assert memory_store.random_drawings("owl", 3) == []
+    # A game's own rounds, by key, before its session's id is known: still n of the others.
+    rows = memory_store.random_drawings("cat", 50)
+    own = [row["key"] for row in rows if row["id"] in mine]
+    picked = memory_store.random_drawings("cat", 5, exclude_keys=[*own, None])
+    assert {d["id"] for d in picked} == theirs
 
 
 def test_integrity_check_reports_dangling_rows(memory_store):

@@ -66,14 +66,14 @@ class ExplainScene(Scene):
         """Players' drawings of `word`; without any, the generator's (and `section` is marked generated)."""
         store, rows = self.app.store, []
         if store is not None:
+            # The session's id is known only once its first round is committed: until the writer
+            # thread has said so, only their keys keep the player's own drawings out of "others".
+            own = [result.key for result in self.app.game.results]
             try:
-                rows = store.random_drawings(word, count, exclude_session=self.app.game.session)
+                rows = store.random_drawings(word, count, exclude_session=self.app.game.session,
+                                             exclude_keys=own)
             except Exception:
                 log.exception("could not read drawings of %r from the store", word)
-            # The session's id is known only once its first round is committed: until the writer
-            # thread has said so, the player's own drawing could come back as somebody else's.
-            own = {result.key for result in self.app.game.results}
-            rows = [row for row in rows if row.get("key") not in own]
         if rows or word not in synth.RECIPES:
             return rows
         self.generated.add(section)

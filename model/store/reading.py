@@ -72,15 +72,17 @@ class Reading:
         return {row[0]: row[1] for row in self._reading(
             f"SELECT word, count(*) FROM drawings WHERE {VISIBLE} GROUP BY word")}
 
-    def random_drawings(self, word: str, n: int, exclude_session=None,
+    def random_drawings(self, word: str, n: int, exclude_session=None, exclude_keys=(),
                         max_bytes: int | None = MAX_DRAWING_BYTES) -> list[dict]:
         """Up to ``n`` random drawings of ``word``, none from ``exclude_session`` (a Session or id), none
+        with a key in ``exclude_keys`` (a game's own rounds, before its session's id is known), none
         stored as more than ``max_bytes`` of text: those are never read (ids first, then the rows)."""
         excluded = exclude_session.id if hasattr(exclude_session, "code") else exclude_session
+        keys = [key for key in exclude_keys if key is not None]
         ids = [row[0] for row in self._reading(
             f"SELECT id FROM drawings WHERE word = ? AND session_id IS NOT ? AND {VISIBLE} "
-            "ORDER BY random() LIMIT ?",
-            [word, excluded, 4 * int(n)])]
+            f"AND key NOT IN ({', '.join('?' * len(keys))}) ORDER BY random() LIMIT ?",
+            [word, excluded, *keys, 4 * int(n)])]
         chosen = [i for i in ids if max_bytes is None or self.drawing_bytes(i) <= max_bytes][:int(n)]
         rows = self._reading(f"SELECT * FROM drawings WHERE id IN ({', '.join('?' * len(chosen))})", chosen)
         order = {drawing_id: place for place, drawing_id in enumerate(chosen)}
