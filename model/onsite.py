@@ -77,6 +77,15 @@ def count(value) -> int:
     return int(value) if ok else 0
 
 
+def new_word_counts(value) -> dict[str, int]:
+    """`new_words` as read back from an outcome file or the models table: {word: collected drawings}
+    for the words with a count of at least one; {} for anything that is not such a mapping (nothing
+    read from disk may stop the game, and a word without a count could not say what it was learnt from)."""
+    if not isinstance(value, dict):
+        return {}
+    return {str(word): count(n) for word, n in value.items() if count(n) > 0}
+
+
 def unused_path(path: Path) -> Path:
     """`path`, or `path` with -2, -3, ... before its suffix if that exists. A kiosk without a clock
     battery or network can repeat a time stamp, and the file it would overwrite may be the active model."""
@@ -111,10 +120,7 @@ class Outcome:
     @property
     def new_words(self) -> dict:
         """{word: collected drawings it was learnt from} for the words this job added ({} if none)."""
-        words = self.data.get("new_words")
-        if not isinstance(words, dict):
-            return {}
-        return {str(w): count(n) for w, n in words.items() if count(n) > 0}
+        return new_word_counts(self.data.get("new_words"))
 
     def record_metrics(self, decision: str) -> dict:
         """The models-table metrics: the new model's evaluations plus how the decision was made."""

@@ -25,6 +25,8 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from model.onsite import new_word_counts
+
 FLAT = ""                      # the evaluation set of a metrics dict that holds one plain number
 FLAT_KEYS = ("top1", "accuracy")
 # Which kind of evaluation set wins a tie: drawings by people say most about what players face.
@@ -158,11 +160,7 @@ class TaughtWord:
 
 
 def _new_words(metrics: object) -> dict[str, int]:
-    words = metrics.get(NEW_WORDS) if isinstance(metrics, dict) else None
-    if not isinstance(words, dict):
-        return {}
-    return {str(word): int(n) for word, n in words.items()
-            if isinstance(n, (int, float)) and not isinstance(n, bool) and math.isfinite(n) and n >= 0}
+    return new_word_counts(metrics.get(NEW_WORDS) if isinstance(metrics, dict) else None)
 
 
 def taught_words(models: list[dict]) -> list[TaughtWord]:
