@@ -33,7 +33,6 @@ steps and continues it after an interruption.
 """
 from __future__ import annotations
 
-import argparse
 import contextlib
 import os
 import sys
@@ -41,68 +40,25 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from model import locations
+from model import locations, train_options
+from model.train_options import (check_numbers, choose_categories, choose_eval_dir, fail,
+                                 parse_args, refuse_training_on_the_sample)
 
-# Real doodles beside a checkout, for evaluation only (an installed copy has none: --eval DIR).
-DEFAULT_EVAL_DIR = locations.CHECKOUT.parent / "shared" / "quickdraw-sample" if locations.CHECKOUT else None
 EVAL_SYNTHETIC = 30  # held-out synthetic drawings per category in the final table
 EVAL_SEED_OFFSET = 1_000_003  # held-out synthetic doodles use seed + this, never a training drawing
 HOLDOUT = 0.1  # share of collected drawings (--db, --quickdraw) held out for evaluation
 STREAM_FINETUNE_EPOCHS = 3  # a streamed fine-tune (--init --stream) is scheduled in epochs of its stream
 STREAM_AUTO_BYTES = 512 << 20  # --quickdraw files larger than this in total are streamed, not loaded
 STREAM_HELD_OUT = 200  # held-out streamed drawings per category evaluated at the end
-PROG = "pennydraw-train"  # the name in usage and error lines; main(prog=...) says how it was started
-
-
-def parse_args(argv):
-    p = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n")[0])
-    p.add_argument("--synthetic", type=int, metavar="N", help="N generated doodles per category")
-    p.add_argument("--db", type=Path, metavar="PATH", help="train on the game's drawing store")
-    p.add_argument("--quickdraw", type=Path, metavar="DIR", help="train on Quick, Draw! files named by category")
-    p.add_argument("--init", metavar="bundled|PATH", help="fine-tune this checkpoint instead of starting afresh")
-    p.add_argument("--out", type=Path,
-                   help=f"where to write the checkpoint (default {locations.RUNS_DIR / '<version>.pt'})")
-    p.add_argument("--categories", metavar="LIST",
-                   help="comma-separated names, a text file of names, or +names to extend the default list")
-    p.add_argument("--epochs", type=int, help="passes over the training set (with --init: over the collected drawings, instead of the schedule)")
-    p.add_argument("--steps", type=int, metavar="N", help="with --init: optimiser steps of the fine-tune (default: by how much was collected, model/finetune.py)")
-    p.add_argument("--batch-size", type=int, metavar="N", help="images per optimiser step, over all processes (default 256)")
-    p.add_argument("--seed", type=int, help="seed for data, prefixes, init and shuffling")
-    p.add_argument("--threads", type=int, help="CPU threads per process, and rasterising workers (default 2; cores/processes under torchrun)")
-    p.add_argument("--eval", type=Path, metavar="DIR", dest="eval_dir",
-                   help="folder of real drawings to evaluate on ('none' to skip)")
-    p.add_argument("--eval-only", action="store_true", help="only evaluate --checkpoint")
-    p.add_argument("--checkpoint", type=Path, metavar="PATH", help="the checkpoint --eval-only evaluates")
-    p.add_argument("--calibrate", type=int, metavar="N", default=None,
-                   help="generated doodles per category that fit the temperature and recognition thresholds "
-                        "(default 40)")
-    p.add_argument("--recalibrate", action="store_true",
-                   help="only refit --checkpoint's temperature and recognition thresholds, in place")
-    p.add_argument("--quiet", action="store_true", help="no progress bars")
-    scale = p.add_argument_group("training at scale")
-    scale.add_argument("--device", default="auto", help="cpu, cuda, or auto (cuda when there is a GPU)")
-    scale.add_argument("--precision", default="auto", help="fp32, bf16, fp16 (GPU), or auto (fp32 on CPU, bf16/fp16 on GPU)")
-    scale.add_argument("--stream", action="store_true", help="stream --quickdraw files (shuffled, rendered on the fly)")
-    scale.add_argument("--buffer", type=int, default=16_384, metavar="N", help="shuffle buffer of --stream, in images")
-    scale.add_argument("--workers", type=int, default=0, metavar="N", help="loader processes rendering --stream data")
-    scale.add_argument("--resume", type=Path, metavar="PATH", help="snapshot file: written as training goes, continued from if it exists")
-    scale.add_argument("--save-every", type=int, default=200, metavar="STEPS", help="steps between --resume snapshots")
-    scale.add_argument("--max-steps", type=int, metavar="N", help="pause after N steps in all (needs --resume)")
-    return p.parse_args(argv)
-
-
-def fail(message: str) -> None:
-    raise SystemExit(f"{PROG}: error: {message}")
 
 
 def main(argv=None, prog: str = "pennydraw-train") -> int:
-    global PROG
-    PROG = prog
+    train_options.PROG = prog
     # Idle OpenMP threads sleep instead of spinning (read when torch loads, so before any import of it).
     # On a shared machine a spinning thread burns the core another process needs and then waits for it:
     # measured with another process busy, 2 threads trained 300-900 images/s spinning, 1,650-1,850 passive.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    args = parse_args(argv)
+    args = parse_args(argv, __doc__.split("\n")[0])
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(line_buffering=True)  # progress lines reach a log file as they happen
     try:
@@ -429,59 +385,6 @@ def run_evaluation(clf, examples, name: str) -> dict:
     from model.evaluate import evaluate
 
     return evaluate(clf, examples, name)
-
-
-def check_numbers(args) -> None:
-    for name in ("synthetic", "epochs", "steps", "threads", "batch_size", "buffer", "save_every", "max_steps",
-                 "calibrate"):
-        value = getattr(args, name)
-        if name == "synthetic" and value == 0 and getattr(args, "init", None):
-            continue  # a fine-tune without replayed doodles
-        if value is not None and value < 1:
-            fail(f"--{name.replace('_', '-')} must be at least 1, got {value}")
-    if getattr(args, "workers", 0) < 0:
-        fail(f"--workers must be 0 or more, got {args.workers}")
-
-
-def choose_categories(spec: str | None, default: list[str]) -> list[str]:
-    """--categories: 'a,b,c' (exactly these), '+d,e' (the default list plus these), or a file of names."""
-    if not spec:
-        return list(default)
-    extend = spec.startswith("+")
-    text = spec[1:] if extend else spec
-    path = Path(text)
-    if path.is_file():
-        names = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
-    else:
-        names = [name.strip() for name in text.split(",")]
-    names = list(dict.fromkeys(n for n in names if n and not n.startswith("#")))
-    chosen = list(dict.fromkeys(list(default) + names)) if extend else names
-    if len(chosen) < 2:
-        fail(f"--categories must name at least 2 categories, got {chosen}")
-    return chosen
-
-
-def choose_eval_dir(args) -> Path | None:
-    """--eval DIR, 'none', or by default the shared real sample when present and not trained on."""
-    if args.eval_dir is not None:
-        if str(args.eval_dir) == "none":
-            return None
-        if not args.eval_dir.is_dir():
-            fail(f"--eval {args.eval_dir}: not a directory")
-        return args.eval_dir
-    if DEFAULT_EVAL_DIR is None or not DEFAULT_EVAL_DIR.is_dir():
-        return None
-    trained_on = args.quickdraw is not None and args.quickdraw.resolve() == DEFAULT_EVAL_DIR.resolve()
-    return None if trained_on else DEFAULT_EVAL_DIR
-
-
-def refuse_training_on_the_sample(args) -> None:
-    """The bundled model is judged on the shared sample, so it must never have seen it."""
-    from model.classify import BUNDLED_PATH
-
-    if (DEFAULT_EVAL_DIR is not None and args.quickdraw.resolve() == DEFAULT_EVAL_DIR.resolve()
-            and args.out is not None and args.out.resolve() == BUNDLED_PATH.resolve()):
-        fail(f"the bundled model must not be trained on {DEFAULT_EVAL_DIR} (it is evaluated on it)")
 
 
 def folder_bytes(directory: Path) -> int:
