@@ -109,8 +109,13 @@ def test_recognition_ends_the_round_early_with_the_winning_guess_time(app_factor
     assert row["duration_ms"] >= row["guessed_at_ms"]
 
 
-def recognised_mid_stroke(app):
-    """Draw until the machine knows, the pen still down; the points drawn so far."""
+def recognised_mid_stroke(app_factory):
+    """A game whose machine knows the prompt after 20 guesses, drawn until it does, the pen still down:
+    (app, the drawing scene, the points drawn so far, the rest of the circle)."""
+    holder = {}
+    app = holder["app"] = app_factory(
+        classifier=ScriptedClassifier(recognizes_after(lambda: holder["app"].scene.word, 20)), seconds=20)
+    start_game(app)
     scene = app.scene
     points = circle_points(scene.canvas.rect, 60)
     app.step([mouse_down(points[0])], 1 / 60)
@@ -119,17 +124,12 @@ def recognised_mid_stroke(app):
         app.guesser.wait_idle()
         app.step([], 1 / 60)
         if scene.phase == "verdict":
-            return points[:count], points[count:]
+            return app, scene, points[:count], points[count:]
     raise AssertionError("never recognised")
 
 
 def test_recognised_mid_stroke_the_stored_drawing_ends_where_the_pen_lifts(app_factory, store):
-    holder = {}
-    app = holder["app"] = app_factory(
-        classifier=ScriptedClassifier(recognizes_after(lambda: holder["app"].scene.word, 20)), seconds=20)
-    start_game(app)
-    scene = app.scene
-    drawn, rest = recognised_mid_stroke(app)
+    app, scene, drawn, rest = recognised_mid_stroke(app_factory)
     assert scene.recognized and scene.canvas.drawing_now
     guessed_at = scene.guessed_at_ms
     for point in rest[:15]:                 # the player finishes the line, 15 more moves, then lifts
@@ -150,12 +150,7 @@ def test_recognised_mid_stroke_the_stored_drawing_ends_where_the_pen_lifts(app_f
 
 def test_a_pen_held_down_after_recognition_is_waited_for_one_second_at_most(app_factory, store):
     from game.scenes.drawing import STROKE_FINISH_WAIT
-    holder = {}
-    app = holder["app"] = app_factory(
-        classifier=ScriptedClassifier(recognizes_after(lambda: holder["app"].scene.word, 20)), seconds=20)
-    start_game(app)
-    scene = app.scene
-    drawn, rest = recognised_mid_stroke(app)
+    app, scene, drawn, rest = recognised_mid_stroke(app_factory)
     steps(app, STROKE_FINISH_WAIT * 0.8, dt=0.05)
     assert scene.canvas.drawing_now and scene.result is None   # still waiting for the pen
     steps(app, STROKE_FINISH_WAIT * 0.3, dt=0.05)
