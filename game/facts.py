@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from model import labour
+from model import labour, labour_format
 
 from .provenance import Shown, shown
 
@@ -38,12 +38,12 @@ class Fact:
 
 
 def money(value, tr, places: int | None = None) -> str:
-    return labour.format_money(value, tr.lang, places)
+    return labour_format.format_money(value, tr.lang, places)
 
 
 def wage(value, tr) -> str:
     """An hourly wage as the slip writes it: "$2.00/h", "2,00 $/h", "$ 2,00/u"."""
-    return labour.format_figure(labour.Figure(Decimal(value), "USD/hour", ""), tr.lang)
+    return labour_format.format_figure(labour.Figure(Decimal(value), "USD/hour", ""), tr.lang)
 
 
 def citations(rates: labour.Rates, figures, statements=()) -> tuple[str, ...]:

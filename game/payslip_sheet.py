@@ -2,8 +2,8 @@
 
 Pure (no pygame): `payslip(...)` turns the rounds of a game into a `Sheet` that `payslip_render.py`
 draws on screen and into the saved PNG, so both show the same words. Every figure on it is a
-`model.labour.Figure` formatted by `model.labour`, and keeps that Figure (`Cell.figure`): the tests
-check that each one traces to an entry of `assets/labour_rates.toml` or to the game's own measurement.
+`model.labour.Figure` formatted by `model.labour_format`, and keeps that Figure (`Cell.figure`): the
+tests check that each one traces to an entry of `assets/labour_rates.toml` or to the game's own measurement.
 Sources are numbered in the order they first appear, in their short form (`Rates.short_citation`; the
 full references are in the rates file); two entries with the same citation share a number.
 
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from model import labour
+from model import labour, labour_format
 
 from .provenance import Shown, shown
 
@@ -133,7 +133,7 @@ def payslip(results, rates: labour.Rates, tr, session=None, when: datetime | Non
     cells: list[Cell] = []
 
     def figure_cell(figure: labour.Figure, text: str | None = None) -> Cell:
-        cell = Cell(text if text is not None else labour.format_figure(figure, locale), figure,
+        cell = Cell(text if text is not None else labour_format.format_figure(figure, locale), figure,
                     notes.number(figure.source_key))
         cells.append(cell)
         return cell
@@ -151,11 +151,11 @@ def payslip(results, rates: labour.Rates, tr, session=None, when: datetime | Non
     columns = tuple(Line(heading, (shown(labour.PENNY_YEARS, key),) if labour.PENNY_YEARS in heading else ())
                     for key in COLUMN_KEYS for heading in [tr.t(f"slip_column_{key.split('.')[1]}")])
     table = (
-        (tr.t("slip_rate"), tuple(figure_cell(c.rate, labour.format_money(c.rate.value, locale))
+        (tr.t("slip_rate"), tuple(figure_cell(c.rate, labour_format.format_money(c.rate.value, locale))
                                   for c in costings)),
         (tr.t("slip_gross" if donated else "slip_would_have"), tuple(figure_cell(c.cost) for c in costings)),
     )
-    paid = (tr.t("slip_paid"), figure_cell(book.paid, labour.format_money(book.paid.value, locale, 2)))
+    paid = (tr.t("slip_paid"), figure_cell(book.paid, labour_format.format_money(book.paid.value, locale, 2)))
     wage_figure = labour.Figure(Decimal(0) if seconds > 0 else None, "USD/hour", labour.SESSION)
     wage = (tr.t("slip_wage"), figure_cell(wage_figure))
     references = {figure.source_key: figure for figure in book.hourly_references}

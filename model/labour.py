@@ -2,22 +2,14 @@
 
 Playing pennydraw is unpaid data work: every drawing is a training example labelled with its prompt,
 guessed or not (`train.py` learns from all of them), the kind of micro-task platforms pay pennies
-for (Antonio A. Casilli, *En attendant les robots*, Seuil, 2019). This module turns a session (seconds
-worked, labels produced)
-into a `Ledger` whose every figure carries the key of the `assets/labour_rates.toml` entry it came
-from (or `SESSION` when the game measured it), so a screen can print the source beside each number.
-It also formats figures and a payslip for the game's three locales (its words are the `ledger`
-section of the language files, `assets/i18n/*.json`).
+for (Antonio A. Casilli, *En attendant les robots*, Seuil, 2019). This module turns a session
+(seconds worked, labels produced) into a `Ledger` whose every figure carries the key of the
+`assets/labour_rates.toml` entry it came from (or `SESSION` when the game measured it), so a screen
+can print the source beside each number. `model/labour_format.py` writes its figures out in the
+game's three locales; the pay slip made of them is `game/payslip_sheet.py`.
 
 Pure: no pygame, no torch, no sqlite, nothing done at import. Money is `decimal.Decimal` throughout
 (the rates file is read with `parse_float=Decimal`); rounding happens only when formatting.
-
-Formatting conventions, close to CLDR, with U+00A0 no-break spaces (CLDR's U+202F is missing from the
-bundled Quicksand font) so that a wrapped line never leaves a number apart from its unit:
-    en  $1,234.56     $0.012    1 h 02 min 05 s    266,126
-    fr  1 234,56 $    0,012 $   1 h 02 min 05 s    266 126
-    nl  $ 1.234,56    $ 0,012   1 u 02 min 05 s    266.126
-Every amount is in US dollars, the currency of every source; no exchange rate is applied.
 """
 
 from __future__ import annotations
@@ -25,18 +17,16 @@ from __future__ import annotations
 import operator
 import tomllib
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
 from typing import Iterator, Mapping
 
 import assets
-from model import translations
+from model.labour_format import non_negative_decimal
 
 DEFAULT_RATES_PATH = assets.path("labour_rates.toml")
 SESSION = "session"  # source key of the figures measured in the player's session, not read from the file
-LOCALES = translations.LANGUAGES
-NBSP = "\u00a0"
 
 # The sections of the rates file and the unit each one's entries must have (None: any unit).
 SECTION_UNITS = {"rates": "USD/label", "hourly": "USD/hour", "facts": None}
@@ -50,28 +40,6 @@ LEDGER_RATE_KEYS = ("rates.low", "rates.sagemaker", "rates.typical")
 # The penny rate and its 90% share are of "until the early 2010s" (Casilli): screens that say so
 # declare this year as part of those entries' figures.
 PENNY_YEARS = "2010"
-
-
-class _LedgerTexts(Mapping):
-    """The ledger's words by locale: the `ledger` section of `assets/i18n/<locale>.json` (the one
-    translation system, `model/translations.py`), read when first used, never at import."""
-
-    def __getitem__(self, locale: str) -> dict[str, str]:
-        if locale not in LOCALES:
-            raise KeyError(locale)
-        return translations.ledger_text(locale)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(LOCALES)
-
-    def __len__(self) -> int:
-        return len(LOCALES)
-
-
-TEXT: Mapping[str, dict[str, str]] = _LedgerTexts()
-
-# (group separator, decimal separator) per locale
-SEPARATORS = {"en": (",", "."), "fr": (NBSP, ","), "nl": (".", ",")}
 
 
 # --- the rates file ------------------------------------------------------------------------------------
@@ -279,7 +247,7 @@ class Ledger:
 
 def ledger(seconds_worked: float, labels: int, rates: Rates) -> Ledger:
     """Price `labels` produced in `seconds_worked` at the per-label rates of `rates`."""
-    seconds = _non_negative_decimal(seconds_worked, "seconds_worked")
+    seconds = non_negative_decimal(seconds_worked, "seconds_worked")
     if isinstance(labels, bool) or not hasattr(labels, "__index__"):  # ints and numpy integers, no floats
         raise ValueError(f"labels must be a whole number, got {labels!r}")
     labels = operator.index(labels)
@@ -296,130 +264,3 @@ def ledger(seconds_worked: float, labels: int, rates: Rates) -> Ledger:
         hourly_references=tuple(Figure(e.value, "USD/hour", e.key) for e in rates.section("hourly")),
         paid=Figure(Decimal(0), "USD", SESSION),
     )
-
-
-def _non_negative_decimal(number: object, name: str) -> Decimal:
-    """A finite number >= 0 as a Decimal; floats go through their shortest repr (93.1 stays 93.1)."""
-    if isinstance(number, (bool, str, bytes)) or not hasattr(number, "__float__"):
-        raise ValueError(f"{name} must be a number, got {number!r}")
-    if not isinstance(number, (int, float, Decimal)):
-        number = float(number)  # type: ignore[arg-type]  # numpy scalars and the like
-    value = Decimal(repr(number)) if isinstance(number, float) else Decimal(number)
-    if not value.is_finite() or value < 0:
-        raise ValueError(f"{name} must be a finite number, 0 or more, got {number!r}")
-    return value
-
-
-# --- formatting ------------------------------------------------------------------------------------------
-
-def _language(locale: str) -> str:
-    """"fr", "fr_BE", "fr-FR" -> "fr"; ValueError for a language the game does not speak."""
-    language = str(locale).replace("-", "_").split("_", 1)[0].lower()
-    if language not in LOCALES:
-        raise ValueError(f"unsupported locale {locale!r}; pennydraw speaks {', '.join(LOCALES)}")
-    return language
-
-
-def _group(digits: str, separator: str) -> str:
-    """Thousands grouping of a string of digits: "1234567" -> "1,234,567"."""
-    head = len(digits) % 3 or 3
-    return separator.join([digits[:head]] + [digits[i:i + 3] for i in range(head, len(digits), 3)])
-
-
-def format_money(amount_usd: float | Decimal, locale: str = "en", places: int | None = None) -> str:
-    """An amount of US dollars as the locale writes it: "$0.06", "0,06 $", "$ 0,06".
-
-    `places=None` shows the amount exactly with 2 to 4 decimals (so a 0.012 rate is not shown as
-    0.01), rounding half up past 4; an int rounds half up to that many decimals. Amounts are never
-    negative here: a negative one is a bug upstream and raises ValueError."""
-    language = _language(locale)
-    amount = _non_negative_decimal(amount_usd, "amount_usd")
-    if places is None:
-        amount = amount.quantize(Decimal("0.0001"), ROUND_HALF_UP)
-        for exponent in (-2, -3):  # drop zeros below the cent: 0.0600 -> 0.06, 0.0120 -> 0.012
-            if amount == (shorter := amount.quantize(Decimal(1).scaleb(exponent))):
-                amount = shorter
-                break
-    else:
-        if isinstance(places, bool) or not isinstance(places, int) or places < 0:
-            raise ValueError(f"places must be None or a whole number >= 0, got {places!r}")
-        amount = amount.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
-    whole, _, fraction = f"{amount:f}".partition(".")
-    group, decimal_mark = SEPARATORS[language]
-    number = _group(whole, group) + (decimal_mark + fraction if fraction else "")
-    return {"en": f"${number}", "fr": f"{number}{NBSP}$", "nl": f"${NBSP}{number}"}[language]
-
-
-def format_duration(seconds: float, locale: str = "en") -> str:
-    """A duration to the nearest second: "45 s", "2 min 05 s", "1 h 02 min 05 s" ("1 u ..." in nl).
-    Under 10 s to the tenth ("0.4 s", "0,4 s"): a quick doodle is still work, never "0 s"."""
-    language = _language(locale)
-    exact = _non_negative_decimal(seconds, "seconds")
-    tenths = exact.quantize(Decimal("0.1"), ROUND_HALF_UP)
-    if tenths < 10 and tenths != tenths.to_integral_value():
-        return f"{tenths:f}".replace(".", SEPARATORS[language][1]) + f"{NBSP}s"
-    total = int(exact.quantize(Decimal(1), ROUND_HALF_UP))
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        parts = [f"{hours}{NBSP}{TEXT[language]['hour']}", f"{minutes:02d}{NBSP}min", f"{secs:02d}{NBSP}s"]
-    elif minutes:
-        parts = [f"{minutes}{NBSP}min", f"{secs:02d}{NBSP}s"]
-    else:
-        parts = [f"{secs}{NBSP}s"]
-    return NBSP.join(parts)
-
-
-def format_count(count: int | Decimal, locale: str = "en") -> str:
-    """A whole number with the locale's thousands separator: "266,126", "266 126", "266.126"."""
-    language = _language(locale)
-    value = _non_negative_decimal(count, "count")
-    if value != value.to_integral_value():
-        raise ValueError(f"count must be a whole number, got {count!r}")
-    return _group(str(int(value)), SEPARATORS[language][0])
-
-
-def format_figure(figure: Figure, locale: str = "en") -> str:
-    """A ledger figure with its unit; an undefined hourly wage (no time worked) shows as an em dash."""
-    text = TEXT[_language(locale)]
-    if figure.value is None:
-        return "\u2014"
-    if figure.unit == "USD":
-        return format_money(figure.value, locale)
-    if figure.unit == "USD/label":
-        return f"{format_money(figure.value, locale)} {text['per_label']}"
-    if figure.unit == "USD/hour":  # a wage: cents are enough
-        return f"{format_money(figure.value, locale, places=2)}/{text['hour']}"
-    if figure.unit == "seconds":
-        return format_duration(figure.value, locale)
-    if figure.unit == "labels":
-        return format_count(figure.value, locale)
-    raise ValueError(f"no format for unit {figure.unit!r}")
-
-
-def describe_source(source_key: str | None, rates: Rates, locale: str = "en") -> str:
-    """The text to print beside a figure: the citation of its rates-file entry, or "measured during
-    your game" (translated) for SESSION, or "" for None (a plain statement, not a figure)."""
-    if source_key is None:
-        return ""
-    if source_key == SESSION:
-        return TEXT[_language(locale)]["session"]
-    return rates[source_key].citation()
-
-
-def payslip_lines(ledger: Ledger, locale: str = "en") -> list[tuple[str, str, str | None]]:
-    """The rows of a payslip-style sheet as (label, value, source_key), labels in the locale.
-
-    source_key is a rates-file key, SESSION for what the game measured, or None for a statement that
-    is not a figure (the employer). Pass it to `describe_source` to print the source."""
-    text = TEXT[_language(locale)]
-    rows: list[tuple[str, str, str | None]] = [
-        (text["employer"], text["the_machine"], None),
-        (text["time_worked"], format_figure(ledger.seconds_worked, locale), ledger.seconds_worked.source_key),
-        (text["units"], format_figure(ledger.labels, locale), ledger.labels.source_key),
-    ]
-    for costing in ledger.costings:
-        rows.append((text[costing.key], format_figure(costing.rate, locale), costing.key))
-        rows.append((text["gross"], format_figure(costing.cost, locale), costing.key))
-    rows.append((text["paid"], format_money(ledger.paid.value, locale, places=2), ledger.paid.source_key))
-    return rows

@@ -8,7 +8,7 @@ One JSON file per language in `assets/i18n/` is the one translation system of th
   the right indefinite article ("un chat", "une pomme", "een kat"), because gender cannot be
   computed; mass nouns take a partitive or none ("de l'herbe", "grass", "gras") and the three named
   landmarks "the"/la/de ("la tour Eiffel"); tests/test_translations.py holds each to these rules;
-- `ledger`: the pay slip's row labels and units, read by the labour ledger (`model/labour.py`);
+- `ledger`: the words of the labour ledger's figures (units), read by `model/labour_format.py`;
 - a few facts about the language: its own name, the espeak voice, number separators.
 
 This module only reads and checks the files (no pygame), so the headless core and the game share

@@ -5,6 +5,7 @@ the session."""
 from __future__ import annotations
 
 import os
+import tomllib
 
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
@@ -25,7 +26,7 @@ from game.scenes.payslip import PayslipScene, shown_path  # noqa: E402
 from game.settings import LANGUAGES  # noqa: E402
 from game.ui import TextFitter  # noqa: E402
 from game_fixtures import circle_points, click, draw_stroke, finish_round, make_app, settle, start_game  # noqa: E402
-from model import labour  # noqa: E402
+from model import labour, labour_format  # noqa: E402
 from model.__main__ import main as data_cli  # noqa: E402
 from model.store import Session, Store  # noqa: E402
 
@@ -55,7 +56,7 @@ def test_figures_against_hand_computed_values(rates):
     results[0].guesses = [(100, [("cat", 0.5)]), (200, [("cat", 0.6)])]
     sheet = payslip(results, rates, Translations.load("en"),
                     session=Session(id=1, code="K7F-3QXM", consent=True), when=datetime(2026, 5, 1, 14, 5))
-    plain = lambda cell: cell.text.replace(labour.NBSP, " ")  # noqa: E731
+    plain = lambda cell: cell.text.replace(labour_format.NBSP, " ")  # noqa: E731
     assert [(label, plain(cell)) for label, cell in sheet.work] == [
         ("Time worked (drawing)", "40 s"), ("Units produced: labelled drawings", "3"),
         ("Orders given (the words to draw)", "4"), ("Times the machine watched you (its guesses)", "2")]
@@ -66,7 +67,7 @@ def test_figures_against_hand_computed_values(rates):
     assert "2010s" in sheet.columns[0].text  # the penny rate is a rate of the past, and says so
     assert plain(sheet.paid[1]) == "$0.00" and plain(sheet.wage[1]) == "$0.00/h"
     heading, median, why = sheet.earnings
-    assert median.text.replace(labour.NBSP, " ") == (
+    assert median.text.replace(labour_format.NBSP, " ") == (
         "Median on Amazon Mechanical Turk: about $2.00/h. Only 4% earn more than $7.25/h.")
     assert why.text.startswith("Why so little:") and why.note == median.note  # both from Hara et al.
     assert sheet.quote.text.startswith("\u201cIt is neither free work nor play.")
@@ -117,14 +118,26 @@ def test_times_watched_comes_from_the_store_for_a_donated_game(tmp_path):
         assert times_watched(results + [waiting], store, session) == 13   # counted from memory meanwhile
 
 
+def slip_rows(sheet):
+    """The slip's rows of figures as (label, cells), in the order it shows them."""
+    return [*((label, (cell,)) for label, cell in sheet.work), *sheet.table, (sheet.paid[0], (sheet.paid[1],)),
+            (sheet.wage[0], (sheet.wage[1],))]
+
+
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_every_figure_traces_to_the_rates_file(rates, lang):
+    with open(labour.DEFAULT_RATES_PATH, "rb") as f:
+        raw = tomllib.load(f)  # read independently of load_rates
+    in_file = {f"{section}.{name}" for section, table in raw.items() for name in table}
     tr = Translations.load(lang)
     results = rounds(19_999, 7_001, 3_456)
     seconds, labels = game_work(results)
     sheet = payslip(results, rates, tr, session=Session(id=1, code="ABC-DEFG", consent=True), keep_days=30)
     figures = sheet.figures()
     assert len(figures) == 4 + 2 * len(COLUMN_KEYS) + 2 + 3  # work, the table, paid and wage, earnings
+    rows = slip_rows(sheet)
+    assert all(cell in figures for _, cells in rows for cell in cells), lang  # every row has a source
+    assert sheet.measured_note  # what the unnumbered figures' source, the game, means
     numbers = dict(sheet.notes)
     for cell in figures:
         figure = cell.figure
@@ -132,6 +145,7 @@ def test_every_figure_traces_to_the_rates_file(rates, lang):
             assert cell.note is None
             assert figure.value in (Decimal(str(seconds)), labels, len(results), 0), figure
             continue
+        assert figure.source_key in in_file, figure.source_key
         entry = rates[figure.source_key]  # a KeyError would mean a figure without a source
         assert numbers[cell.note] == rates.short_citation(figure.source_key)
         expected = {"USD/label": entry.value, "USD": entry.value * labels, "USD/hour": entry.value,
@@ -139,12 +153,39 @@ def test_every_figure_traces_to_the_rates_file(rates, lang):
         assert figure.value == expected[figure.unit], (figure.source_key, figure.unit)
         # The text on the slip is that figure, formatted by the ledger, and nothing else.
         formatted = (tr.percent(entry.value / 100),) if figure.unit == "percent" else (
-            labour.format_figure(figure, lang), labour.format_money(figure.value, lang))
+            labour_format.format_figure(figure, lang), labour_format.format_money(figure.value, lang))
         assert cell.text in formatted, (cell.text, formatted)
     lines = [*sheet.earnings, sheet.quote, sheet.remedy]
     assert {number for number, _ in sheet.notes} == {cell.note for cell in figures if cell.note} | {
         line.note for line in lines if line.note}
     assert "30" in sheet.where and sheet.where_settings == ("30", "pennydraw.db")
+
+
+# 6 drawings in 93 s. By hand: 6 x $0.01 = $0.06; 6 x $0.012 = $0.072; 6 x $0.05 = $0.30; paid $0.00.
+SIX_DRAWINGS = {
+    "en": [["1 min 33 s"], ["6"], ["6"], ["0"], ["$0.01", "$0.012", "$0.05"], ["$0.06", "$0.072", "$0.30"],
+           ["$0.00"], ["$0.00/h"]],
+    "fr": [["1 min 33 s"], ["6"], ["6"], ["0"], ["0,01 $", "0,012 $", "0,05 $"], ["0,06 $", "0,072 $", "0,30 $"],
+           ["0,00 $"], ["0,00 $/h"]],
+    "nl": [["1 min 33 s"], ["6"], ["6"], ["0"], ["$ 0,01", "$ 0,012", "$ 0,05"], ["$ 0,06", "$ 0,072", "$ 0,30"],
+           ["$ 0,00"], ["$ 0,00/u"]],
+}
+
+
+def test_the_rows_and_their_values_in_every_language(rates):
+    sheets = {lang: payslip(rounds(*[15_500] * 6), rates, Translations.load(lang)) for lang in LANGUAGES}
+    for lang, sheet in sheets.items():
+        values = [[cell.text.replace(labour_format.NBSP, " ") for cell in cells] for _, cells in slip_rows(sheet)]
+        assert values == SIX_DRAWINGS[lang], lang
+    keys = [[[cell.figure.source_key for cell in cells] for _, cells in slip_rows(sheet)] for sheet in sheets.values()]
+    assert keys[0] == keys[1] == keys[2]  # same rows, same sources, whatever the language
+    assert keys[0][4] == keys[0][5] == list(COLUMN_KEYS) and keys[0][0] == keys[0][-1] == [labour.SESSION]
+    assert [sheet.parties[0][0] for sheet in sheets.values()] == ["Employer", "Employeur", "Werkgever"]
+    assert [sheet.parties[0][1].text for sheet in sheets.values()] == ["The machine", "La machine", "De machine"]
+    labels = [[label for label, _ in slip_rows(sheet)] for sheet in sheets.values()]
+    for translated in labels[1:]:  # every English label has a French and a Dutch translation
+        assert all(english != other for english, other in zip(labels[0], translated))
+    assert "ta partie" in sheets["fr"].measured_note  # tu, as everywhere in French
 
 
 def sheet_rect(size) -> pygame.Rect:

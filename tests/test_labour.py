@@ -1,5 +1,6 @@
-"""Tests of model/labour.py: ledger arithmetic against hand-computed values, sources traced to the
-rates file, clear errors for malformed rates files, and formatting in en, fr and nl."""
+"""Tests of model/labour.py and model/labour_format.py: ledger arithmetic against hand-computed values,
+sources traced to the rates file, clear errors for malformed rates files, and formatting in en, fr and
+nl. The pay slip made of a ledger is tested through the game's own builder, tests/test_game_payslip.py."""
 
 import ast
 import tomllib
@@ -10,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from model.labour import (
-    DEFAULT_RATES_PATH, LEDGER_RATE_KEYS, LOCALES, NBSP, SESSION, TEXT, Figure, describe_source,
-    format_count, format_duration, format_figure, format_money, ledger, load_rates, payslip_lines,
+from model.labour import DEFAULT_RATES_PATH, LEDGER_RATE_KEYS, SESSION, Figure, ledger, load_rates
+from model.labour_format import (
+    LOCALES, NBSP, TEXT, format_count, format_duration, format_figure, format_money,
 )
 
 
@@ -219,10 +220,6 @@ def test_every_figure_traces_to_a_key_of_the_rates_file(rates):
             assert figure.value == rates[figure.source_key].value, name  # shown as in the file
     sourced = {f.source_key for _, f in book.figures()} - {SESSION}
     assert set(LEDGER_RATE_KEYS) <= sourced
-    for locale in LOCALES:
-        for label, value, key in payslip_lines(book, locale):
-            assert key is None or key == SESSION or key in in_file, (locale, label)
-            assert describe_source(key, rates, locale) or key is None
 
 
 @settings(max_examples=60, deadline=None)
@@ -317,53 +314,22 @@ def test_format_figure_units():
         format_figure(Figure(Decimal(1), "EUR", SESSION))
 
 
-# --- the payslip -----------------------------------------------------------------------------------------
-
-def test_payslip_in_english(rates):
-    rows = [(label, plain(value), key) for label, value, key in payslip_lines(ledger(93, 6, rates), "en")]
-    assert rows == [
-        ("Employer", "the machine", None),
-        ("Time worked", "1 min 33 s", SESSION),
-        ("Units produced (labels)", "6", SESSION),
-        ("Rate: penny task", "$0.01 per label", "rates.low"),
-        ("Gross at this rate", "$0.06", "rates.low"),
-        ("Rate: Amazon SageMaker Ground Truth", "$0.012 per label", "rates.sagemaker"),
-        ("Gross at this rate", "$0.072", "rates.sagemaker"),
-        ("Rate: typical micro-task", "$0.05 per label", "rates.typical"),
-        ("Gross at this rate", "$0.30", "rates.typical"),
-        ("Paid to you", "$0.00", SESSION),
-    ]
-
-
-def test_payslip_is_translated(rates):
-    book = ledger(93, 6, rates)
-    sheets = {locale: payslip_lines(book, locale) for locale in LOCALES}
-    assert [plain(v) for _, v, _ in sheets["fr"]][1::2] == [
-        "1 min 33 s", "0,01 $ par étiquette", "0,012 $ par étiquette", "0,05 $ par étiquette", "0,00 $"]
-    assert sheets["fr"][0][:2] == ("Employeur", "la machine") and sheets["nl"][0][:2] == ("Werkgever", "de machine")
-    assert plain(sheets["nl"][-1][1]) == "$ 0,00" and sheets["nl"][-1][0] == "Uitbetaald aan jou"
-    keys = [[key for _, _, key in rows] for rows in sheets.values()]
-    assert keys[0] == keys[1] == keys[2]  # same rows, same sources, whatever the language
-    labels = [[label for label, _, _ in rows] for rows in sheets.values()]
-    assert all(a != b for a, b in zip(labels[0], labels[1]))  # every English label has a French translation
-
-
 def test_translations_are_complete():
     assert set(TEXT) == set(LOCALES)
     assert all(set(TEXT[locale]) == set(TEXT["en"]) for locale in LOCALES)
-    assert all(f"rates.{name}" in TEXT["en"] for name in ("low", "typical", "sagemaker"))
+    assert all({"per_label", "hour"} <= set(TEXT[locale]) for locale in LOCALES)  # the words formatting uses
 
 
-def test_describe_source(rates):
-    assert describe_source(SESSION, rates, "fr") == "mesuré pendant ta partie"  # tu, as everywhere in French
-    assert describe_source(None, rates, "en") == ""
-    assert describe_source("rates.low", rates, "en").endswith("Seuil, 2019, p. 124")
-    assert describe_source("hourly.hara_median", rates, "nl").endswith(", abstract")
+def test_citations_of_the_bundled_figures(rates):
+    assert rates["rates.low"].citation().endswith("Seuil, 2019, p. 124")
+    assert rates["hourly.hara_median"].citation().endswith(", abstract")
+    assert rates.short_citation("hourly.hara_median").endswith(", abstract")  # the page stays in small print
 
 
-def test_module_is_pure():
-    tree = ast.parse(Path(__file__).resolve().parents[1].joinpath("model", "labour.py").read_text())
+@pytest.mark.parametrize("name", ["labour.py", "labour_format.py"])
+def test_module_is_pure(name):
+    tree = ast.parse(Path(__file__).resolve().parents[1].joinpath("model", name).read_text())
     imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
                 for alias in node.names}
     imported |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
-    assert not imported & {"pygame", "torch", "sqlite3", "sqlite_utils", "numpy"}
+    assert not imported & {"pygame", "torch", "sqlite3", "sqlite_utils", "numpy", "game"}

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pygame
 
-from model import labour
+from model import labour_format
 
 from .. import theme
 from ..provenance import shown
@@ -240,7 +240,8 @@ def draw_meter(scene, surface: pygame.Surface) -> None:
     labels, seconds = work_so_far(scene)
     session = scene.app.game.session
     donated = session is not None and session.consent
-    count, time = scene.app.translations.number(labels), labour.format_duration(seconds, scene.app.translations.lang)
+    tr = scene.app.translations
+    count, time = tr.number(labels), labour_format.format_duration(seconds, tr.lang)
     sentence = scene.t("meter" if donated else "meter_declined", labels=count, time=time)
     pygame.draw.rect(surface, theme.BACKGROUND_DEEP, rect, border_radius=rect.height // 2)
     scene.app.text.draw(surface, sentence, rect.inflate(-rect.height, -px(6)), theme.TEXT_SOFT,
