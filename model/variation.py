@@ -5,7 +5,7 @@ a hand places and traces a recipe. A drawing a player donated has no recipe, but
 applies to its strokes, so a word with 5 collected drawings trains on 5 x (1 + `copies`) of them:
 
 - the hand's imprecision: `model.synth`'s own smooth warp of the whole drawing and drift along each
-  stroke (`engine._hand_noise`, the one implementation), plus a little per-point jitter;
+  stroke (`engine.hand_noise`, the one implementation), plus a little per-point jitter;
 - dropped strokes: a detail left out (never the longest stroke: it is usually the outline);
 - partial strokes: one stroke stopped early, as a player in a hurry does;
 - an affine placement: rotation, stretch and shear like the generator's `_place`;
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from model import strokes
-from model.synth.engine import DEFAULT_HAND, _hand_noise
+from model.synth.engine import DEFAULT_HAND, hand_noise
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ def vary(drawing, rng: np.random.Generator, variation: Variation = DEFAULT) -> l
     lengths = [len(p) for p in parts]
     first = np.repeat(np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
     n = np.repeat(lengths, lengths).astype(np.float64)
-    xs, ys = _hand_noise(points[:, 0] - x0, points[:, 1] - y0, first, np.maximum(n, 2.0), size, rng, DEFAULT_HAND)
+    xs, ys = hand_noise(points[:, 0] - x0, points[:, 1] - y0, first, np.maximum(n, 2.0), size, rng, DEFAULT_HAND)
     noise = rng.normal(0.0, variation.jitter * size, (len(xs), 2))
     xs, ys = (xs + noise[:, 0]).tolist(), (ys + noise[:, 1]).tolist()
     ends = np.cumsum(lengths).tolist()

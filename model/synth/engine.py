@@ -132,7 +132,7 @@ def _trace(strokes: list[np.ndarray], variant: Variant, rng: np.random.Generator
     xs = np.interp(target, axis, points[:, 0])
     ys = np.interp(target, axis, points[:, 1])
 
-    xs, ys = _hand_noise(xs, ys, first[owner], samples[owner], size, rng, hand)
+    xs, ys = hand_noise(xs, ys, first[owner], samples[owner], size, rng, hand)
     xl, yl, tl = xs.tolist(), ys.tolist(), ts.tolist()   # one conversion, then cheap list slices
     ends = np.cumsum(samples).tolist()
     return [[xl[a:b], yl[a:b], tl[a:b]] for a, b in zip([0, *ends[:-1]], ends)]
@@ -159,10 +159,16 @@ def _place(points: np.ndarray, variant: Variant, rng: np.random.Generator, hand:
     return pts + rng.random(2) * np.maximum(room, 0.0), size
 
 
-def _hand_noise(xs, ys, first, n, size, rng, hand: HandSettings):
-    """A smooth warp of the whole drawing plus a drift that wanders along each stroke.
+def hand_noise(xs: np.ndarray, ys: np.ndarray, first: np.ndarray, n: np.ndarray, size: float,
+               rng: np.random.Generator, hand: HandSettings) -> tuple[np.ndarray, np.ndarray]:
+    """The hand's imprecision on a whole drawing: a smooth warp of it plus a drift that wanders along
+    each stroke (step 4 of the generator, above); `model/variation.py` applies it to real strokes.
 
-    `first[i]` is the index of the first sample of point i's stroke and `n[i]` that stroke's length."""
+    `xs`, `ys` are the coordinates of every point of the drawing, strokes one after another, in px;
+    `first[i]` is the index of the first point of point i's stroke and `n[i]` that stroke's number of
+    points, at least 2 as the engine samples strokes (the drift shrinks with it); `size` the drawing's
+    longer side in px, which `hand.warp` and `hand.drift` are fractions of. Returns the moved (xs, ys),
+    new arrays; its only randomness is `rng`."""
     amp = hand.warp * size
     k = rng.normal(0.0, 0.6, (2, 2)) * (2 * np.pi / size)   # under one wave across the drawing
     phase = rng.random(2) * 2 * np.pi
