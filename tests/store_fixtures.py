@@ -1,6 +1,6 @@
 """What the store's tests share: a drawing as the game records it, and small helpers (the
-`memory_store` and `file_store` fixtures are in conftest.py). Not a test file: `test_store.py` and
-`test_store_open.py` import it."""
+`memory_store` and `file_store` fixtures are in conftest.py). Not a test file: the store's test files
+(`test_store.py`, `test_store_reading.py`, `test_store_open.py`, ...) import it."""
 import json
 import re
 from pathlib import Path
