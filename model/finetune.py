@@ -6,9 +6,10 @@ thousands, so small collections barely moved the model (issue 12: +1.1 points at
 Here a fine-tune is scheduled in optimiser steps, by how much was collected, and each batch is built:
 
 - `schedule(n)`: steps = clamp(STEPS_PER_DRAWING * n, MIN_STEPS, MAX_STEPS) batches of BATCH images;
-- `copies_for(n)`: each collected drawing rendered with `copies` stroke-level variants
-  (`model/variation.py`) besides itself, plus random prefixes (`datasets.RenderSettings`); many
-  copies when little was collected, none when there is plenty;
+- `copies_for(n)`: each collected drawing of a word the replay does not hold (a word taught from
+  players' drawings alone) rendered with `copies` stroke-level variants (`model/variation.py`) besides
+  itself; every drawing with random prefixes (`datasets.RenderSettings`); many copies when little was
+  collected, none when there is plenty;
 - `MixedBatches`: a share `replay_share` of every batch is generated doodles of the categories the
   generator can draw (replay: what the model knew is not forgotten), the rest collected images,
   classes drawn uniformly (balanced: a word drawn 5 times weighs as much as one drawn 500 times);
@@ -41,8 +42,20 @@ BATCH = 128  # images per step: more updates per image than 256 for the same cos
 LR = 1e-3  # peak of the one-cycle schedule: gentler than training from scratch (3e-3)
 REPLAY_SHARE = 0.4  # share of every batch taken from generated doodles
 REPLAY_PER_CATEGORY = 150  # generated doodles per category in the replay set (x3 images with prefixes)
+# Stroke-level variation (model/variation.py) is for the words the replay does not hold (words taught
+# from players' drawings alone): measured with bench/bench_learning.py's fold 0 (macro top-1 on unseen
+# real drawings), varying every word's drawings made the 40 replayed words WORSE, since the copies crowd out
+# the real strokes the fine-tune is there to learn and the replay already brings the generator's variety:
+#   known words, 5 a word:  74.5% with up to 15 copies each, 75.0% without (bundled 72.3%)
+#   known words, 20 a word: 77.6% with 10 copies, 79.9% with 3, 80.0% without
+#   new words, 5 a word:    43.0% with 15 copies, 38.6% without (they have nothing else to vary them)
+#   new words, 20 a word:   53.5% with 6 copies, 56.6% without
+# so only the words the replay does not hold are varied, and fewer copies the more a word was drawn (up to
+# VARIED_TARGET drawings a word): 22 new words beside the 40, 5 a word: new 44.2%, the 40 68.2% (every word
+# varied: 43.0%, 67.4%); 20 a word: new 54.9%, the 40 74.4% (every word varied: 53.5%, 72.8%).
 COPIES_BUDGET = 8000  # varied copies rendered in all (so at most ~3 x this many images)
 MAX_COPIES = 15  # varied copies of one drawing at most
+VARIED_TARGET = 80  # drawings a word, its own and their copies, that variation tops a word up to
 
 
 @dataclass(frozen=True)
@@ -56,6 +69,7 @@ class FinetuneSettings:
     replay_per_category: int = REPLAY_PER_CATEGORY
     copies_budget: int = COPIES_BUDGET
     max_copies: int = MAX_COPIES
+    varied_target: int = VARIED_TARGET
     prototype_init: bool = True  # new words' head rows from their feature means (see `grow_head`)
 
     def __post_init__(self) -> None:
@@ -65,7 +79,7 @@ class FinetuneSettings:
             raise ValueError(f"need 1 <= min_steps <= max_steps, got {self.min_steps}, {self.max_steps}")
         if not 0.0 <= self.replay_share < 1.0:
             raise ValueError(f"replay_share must be in [0, 1), got {self.replay_share}")
-        for name in ("replay_per_category", "copies_budget", "max_copies"):
+        for name in ("replay_per_category", "copies_budget", "max_copies", "varied_target"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
 
@@ -75,22 +89,35 @@ def schedule(collected: int, settings: FinetuneSettings = FinetuneSettings()) ->
     return int(min(settings.max_steps, max(settings.min_steps, math.ceil(settings.steps_per_drawing * collected))))
 
 
-def copies_for(collected: int, settings: FinetuneSettings = FinetuneSettings()) -> int:
-    """Varied copies of each collected drawing: the budget shared out, at most `max_copies`."""
-    return int(min(settings.max_copies, settings.copies_budget // max(collected, 1)))
+def copies_for(drawings: int, varied_total: int, settings: FinetuneSettings = FinetuneSettings()) -> int:
+    """Varied copies of each drawing of a word collected `drawings` times (of `varied_total` drawings
+    varied in all): up to `varied_target` drawings a word, within the budget, at most `max_copies`."""
+    if drawings <= 0:
+        return 0
+    return int(max(0, min(settings.max_copies, settings.varied_target // drawings - 1,
+                          settings.copies_budget // max(varied_total, 1))))
 
 
-def with_variants(examples: datasets.Examples, copies: int, seed: int) -> datasets.Examples:
-    """The examples plus `copies` varied copies of each stroke drawing (bitmaps are kept as they are)."""
-    if copies <= 0:
+def with_variants(examples: datasets.Examples, copies, seed: int) -> datasets.Examples:
+    """The examples plus varied copies of each stroke drawing: `copies` of each, or `copies[category]`
+    for a dict (absent: none). Bitmaps are kept as they are."""
+    many = copies.get if isinstance(copies, dict) else (lambda category, default=0: copies)
+    if not any(many(c, 0) > 0 for c, _ in examples.drawings):
         return examples
     out = datasets.Examples(drawings=list(examples.drawings), bitmaps=list(examples.bitmaps),
                             sources=dict(examples.sources))
     seen: dict[str, int] = {}
     for category, drawing in examples.drawings:
         index = seen[category] = seen.get(category, -1) + 1
-        out.drawings += [(category, v) for v in variation.variants(drawing, category, index, copies, seed)]
+        n = many(category, 0)
+        if n > 0:
+            out.drawings += [(category, v) for v in variation.variants(drawing, category, index, n, seed)]
     return out
+
+
+def replayed_words(replay: datasets.RasterSet) -> set[str]:
+    """The categories `replay` holds generated doodles of."""
+    return {replay.categories[i] for i in torch.unique(replay.labels).tolist()}
 
 
 def replay_rasters(categories, drawable, per_category: int, seed: int, render: datasets.RenderSettings,
@@ -214,15 +241,24 @@ def prepare(model: net.DoodleNet, categories, collected: datasets.Examples, new_
     per = settings.replay_per_category if replay_per_category is None else replay_per_category
     if replay is None:  # (a caller running many fine-tunes passes the same replay set each time)
         replay = replay_rasters(categories, list(drawable), per, seed, render, workers, progress, shard)
-    # No more varied copies than the steps will look at (a short run renders none).
+    # Varied copies only of the words the replay does not hold, fewer the more a word was drawn (the
+    # measurements at COPIES_BUDGET), and no more than the steps will look at (a short run renders none).
+    replayed = replayed_words(replay)
     share = 1.0 if len(replay) == 0 else 1.0 - settings.replay_share
-    seen = int(steps * batch_size * share)
-    copies = min(copies_for(n, settings), max(0, seen // max(own_images, 1) - 1))
+    looked_at = max(0, int(steps * batch_size * share) // max(own_images, 1) - 1)
+    counts: dict[str, int] = {}
+    for category, _ in collected.drawings:
+        if category not in replayed:
+            counts[category] = counts.get(category, 0) + 1
+    varied_total = sum(counts.values())
+    copies = {w: min(looked_at, copies_for(c, varied_total, settings)) for w, c in counts.items()}
     varied = with_variants(collected, copies, seed)
     rendered = datasets.rasterize_examples(varied, categories, render, workers, progress, shard)
     index = {c: i for i, c in enumerate(categories)}
     if settings.prototype_init:
         grow_head(model, [index[w] for w in new_words if w in index], rendered)
-    log(f"fine-tune: {n:,} collected drawings x{1 + copies} (stroke variation) -> {len(rendered):,} images, "
-        f"{len(replay):,} replay images ({per} generated per category), {steps} steps of {batch_size}")
+    most = max(copies.values(), default=0)
+    log(f"fine-tune: {n:,} collected drawings ({varied_total:,} of words not replayed, x{1 + most} at most: stroke "
+        f"variation) -> {len(rendered):,} images, {len(replay):,} replay images ({per} generated per category), "
+        f"{steps} steps of {batch_size}")
     return MixedBatches(rendered, replay, batch_size, steps, settings.replay_share, seed, shard[0], device)

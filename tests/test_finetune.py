@@ -24,9 +24,11 @@ def test_the_schedule_grows_with_what_was_collected_within_bounds():
     middle = int((finetune.MIN_STEPS + 1) / finetune.STEPS_PER_DRAWING) + 400
     assert finetune.MIN_STEPS < finetune.schedule(middle) < finetune.MAX_STEPS
     assert finetune.schedule(middle + 400) > finetune.schedule(middle)
-    # few drawings: many varied copies each; plenty: none, the budget stays bounded
-    assert finetune.copies_for(10) == finetune.MAX_COPIES and finetune.copies_for(10**6) == 0
-    assert finetune.copies_for(4000) * 4000 <= finetune.COPIES_BUDGET
+    # a word drawn a few times: many varied copies each; often: fewer, then none; the budget stays bounded
+    assert finetune.copies_for(1, 1) == finetune.MAX_COPIES and finetune.copies_for(0, 0) == 0
+    assert finetune.copies_for(20, 20) == finetune.VARIED_TARGET // 20 - 1 > finetune.copies_for(40, 40) > 0
+    assert finetune.copies_for(finetune.VARIED_TARGET, finetune.VARIED_TARGET) == 0
+    assert finetune.copies_for(2, 4000) * 4000 <= finetune.COPIES_BUDGET
 
 
 def test_bad_settings_are_refused():
@@ -60,6 +62,8 @@ def test_variants_multiply_stroke_drawings_but_not_bitmaps():
     more = finetune.with_variants(examples, 4, seed=0)
     assert len(more.drawings) == 6 * 5 and len(more.bitmaps) == 1
     assert finetune.with_variants(examples, 0, seed=0) is examples
+    some = finetune.with_variants(examples, {"circle": 2}, seed=0)  # per word: line not varied
+    assert [c for c, _ in some.drawings].count("circle") == 3 * 3 and [c for c, _ in some.drawings].count("line") == 3
 
 
 def test_a_short_fine_tune_renders_no_more_variants_than_it_will_see():
@@ -68,9 +72,25 @@ def test_a_short_fine_tune_renders_no_more_variants_than_it_will_see():
     render = datasets.RenderSettings(prefixes=2)
     lines = []
     short = finetune.prepare(model, ["circle", "line"], collected, [], 16, 0, render, steps=2, log=lines.append)
-    assert len(short.parts[0].images) == 60 and "x1 (stroke variation)" in lines[-1]  # 20 drawings x 3 images
+    assert len(short.parts[0].images) == 60 and "20 of words not replayed, x1 at most" in lines[-1]  # 20 drawings x 3 images
     long = finetune.prepare(model, ["circle", "line"], collected, [], 16, 0, render, steps=200, log=lines.append)
-    assert len(long.parts[0].images) == 60 * (1 + finetune.MAX_COPIES)
+    assert len(long.parts[0].images) == 60 * (1 + finetune.VARIED_TARGET // 10 - 1)  # 10 a word
+
+
+def test_only_the_words_the_replay_does_not_hold_are_varied():
+    # circle is replayed (generated doodles bring the generator's variety), "line" here is not.
+    model = net.build(net.NetConfig(num_classes=2, widths=(8,)))
+    collected = datasets.synthetic(["circle", "line"], 10, seed=1)
+    render = datasets.RenderSettings(prefixes=0)
+    lines = []
+    data = finetune.prepare(model, ["circle", "line"], collected, [], 16, 0, render, steps=200, drawable=["circle"],
+                            replay_per_category=4, log=lines.append)
+    counts = torch.bincount(data.parts[0].classes.repeat_interleave(data.parts[0].counts), minlength=2).tolist()
+    assert counts == [10, 10 * (finetune.VARIED_TARGET // 10)]
+    assert "10 of words not replayed, x8 at most" in lines[-1]
+    none = finetune.prepare(model, ["circle", "line"], collected, [], 16, 0, render, steps=200,
+                            drawable=["circle", "line"], replay_per_category=4, log=lines.append)
+    assert len(none.parts[0].images) == 20 and "0 of words not replayed, x1 at most" in lines[-1]
 
 
 def test_prototype_rows_point_at_their_class_and_old_rows_stay():
