@@ -20,8 +20,8 @@ written gets its temperature and recognition thresholds fitted on generated dood
 (model/calibration.py, --calibrate N per category); --recalibrate refits them in an existing one.
 
 A fine-tune (--init) follows `model/finetune.py`: steps by how much was collected (--steps or --epochs
-override), collected drawings multiplied by stroke variation, --synthetic N generated doodles per
-category replayed beside them (default 150; 0 for none), classes balanced. --categories +word grows the
+override), --synthetic N generated doodles per category replayed beside the collected drawings (default
+150; 0 for none), the drawings of words not replayed multiplied by stroke variation, classes balanced. --categories +word grows the
 head for words the starting model does not know, learnt from collected drawings alone (any of the 345
 in assets/quickdraw_categories.txt); the checkpoint's `new_words` says which, from how many drawings.
 
@@ -197,8 +197,9 @@ def train_on(args, runtime) -> int:
         sources.update(train_part.sources)
         examples += len(train_part)
     if tuning:
-        # collected drawings x stroke variation + prefixes, beside replayed generated doodles (--synthetic N
-        # per category; default finetune.REPLAY_PER_CATEGORY), classes balanced, scheduled in steps.
+        # collected drawings (those of words not replayed x stroke variation) + prefixes, beside replayed
+        # generated doodles (--synthetic N per category; default finetune.REPLAY_PER_CATEGORY), classes
+        # balanced, scheduled in steps.
         train_set = datasets.Examples()
         for part in trained_sets:
             train_set.drawings += part.drawings
