@@ -22,6 +22,7 @@ and DDP work unchanged).
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -101,20 +102,19 @@ def copies_for(drawings: int, varied_total: int, settings: FinetuneSettings = Fi
                           settings.copies_budget // max(varied_total, 1))))
 
 
-def with_variants(examples: datasets.Examples, copies, seed: int) -> datasets.Examples:
-    """The examples plus varied copies of each stroke drawing: `copies` of each, or `copies[category]`
-    for a dict (absent: none). Bitmaps are kept as they are."""
-    many = copies.get if isinstance(copies, dict) else (lambda category, default=0: copies)
-    if not any(many(c, 0) > 0 for c, _ in examples.drawings):
+def with_variants(examples: datasets.Examples, copies: dict[str, int], seed: int) -> datasets.Examples:
+    """The examples plus `copies[category]` varied copies of each stroke drawing (a category absent:
+    none). Bitmaps are kept as they are."""
+    if not any(copies.get(c, 0) > 0 for c, _ in examples.drawings):
         return examples
     out = datasets.Examples(drawings=list(examples.drawings), bitmaps=list(examples.bitmaps),
                             sources=dict(examples.sources))
     seen: dict[str, int] = {}
     for category, drawing in examples.drawings:
         index = seen[category] = seen.get(category, -1) + 1
-        n = many(category, 0)
-        if n > 0:
-            out.drawings += [(category, v) for v in variation.variants(drawing, category, index, n, seed)]
+        if copies.get(category, 0) > 0:
+            out.drawings += [(category, v) for v in variation.variants(drawing, category, index, copies[category],
+                                                                        seed)]
     return out
 
 
@@ -249,10 +249,7 @@ def prepare(model: net.DoodleNet, categories, collected: datasets.Examples, new_
     replayed = replayed_words(replay)
     share = 1.0 if len(replay) == 0 else 1.0 - settings.replay_share
     looked_at = max(0, int(steps * batch_size * share) // max(own_images, 1) - 1)
-    counts: dict[str, int] = {}
-    for category, _ in collected.drawings:
-        if category not in replayed:
-            counts[category] = counts.get(category, 0) + 1
+    counts = Counter(c for c, _ in collected.drawings if c not in replayed)  # bitmaps are never varied
     varied_total = sum(counts.values())
     copies = {w: min(looked_at, copies_for(c, varied_total, settings)) for w, c in counts.items()}
     varied = with_variants(collected, copies, seed)

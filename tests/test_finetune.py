@@ -59,9 +59,10 @@ def test_batches_mix_replay_and_balanced_collected_images_reproducibly():
 def test_variants_multiply_stroke_drawings_but_not_bitmaps():
     examples = datasets.synthetic(["circle", "line"], 3, seed=1)
     examples.bitmaps.append(("circle", np.zeros((28, 28), np.uint8)))
-    more = finetune.with_variants(examples, 4, seed=0)
+    more = finetune.with_variants(examples, {"circle": 4, "line": 4}, seed=0)
     assert len(more.drawings) == 6 * 5 and len(more.bitmaps) == 1
-    assert finetune.with_variants(examples, 0, seed=0) is examples
+    assert finetune.with_variants(examples, {}, seed=0) is examples
+    assert finetune.with_variants(examples, {"circle": 0, "line": 0}, seed=0) is examples
     some = finetune.with_variants(examples, {"circle": 2}, seed=0)  # per word: line not varied
     assert [c for c, _ in some.drawings].count("circle") == 3 * 3 and [c for c, _ in some.drawings].count("line") == 3
 
