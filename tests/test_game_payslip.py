@@ -294,8 +294,10 @@ def test_the_code_on_the_slip_erases_every_row_of_the_session(tmp_path, capsys):
         app = make_app(store=store, rounds=1, seconds=0.5)
         try:
             play_one_game(app)
+            # the session's id is set when the writer thread commits its first round: wait for it
+            assert app.rounds.flush(10)
             code, session_id = app.scene.sheet.code, app.game.session.id
-            assert code == app.game.session.code
+            assert code == app.game.session.code and session_id is not None
         finally:
             app.close()
         assert store.totals(session_id)["drawings"] == 1 and store.guesses(next(store.drawings(session_id=session_id))["id"])
