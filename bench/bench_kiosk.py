@@ -6,7 +6,7 @@
    reset brings the attract loop back), play again. Printed: resident memory (RSS) and frame work over
    time, crashes, and the verdicts: >= 500 games, no crash, RSS growth < 50 MB.
 2. Learning on site: the kiosk at its real 60 FPS pace for `--train-seconds`, first alone, then while
-   a real retraining job (`model.retrain_job`, nice 19 + SCHED_IDLE, one thread) runs beside it on a
+   a real retraining job (`model.retrain_job`, nice 19 + SCHED_IDLE, its default threads) runs beside it on a
    database of generated drawings. Printed: frame work p50/p99 and the real frame rate of both runs.
 
     python bench/bench_kiosk.py [--games 500] [--train-seconds 20] [--skip-soak] [--skip-training]
@@ -134,6 +134,7 @@ def paced_run(app: App, visitors: Visitors, seconds: float) -> dict:
 def training(seconds: float, classifier, folder: Path, wait: float) -> None:
     from game.learning import LearningConfig, OnSiteLearning
     from model import synth
+    from model.onsite import ONSITE_THREADS
 
     db = folder / "learning.db"
     with Store(db) as store:
@@ -162,7 +163,7 @@ def training(seconds: float, classifier, folder: Path, wait: float) -> None:
         app.close()
         app.store.close()
     print(f"learning on site: {seconds:g} s of kiosk play at 60 FPS per run; retraining on "
-          f"{len(classifier.categories) * 40} drawings + 50 generated per category, nice 19, SCHED_IDLE, 1 thread; "
+          f"{len(classifier.categories) * 40} drawings + 50 generated per category, nice 19, SCHED_IDLE, {ONSITE_THREADS} thread(s); "
           f"{os.cpu_count()} CPU cores")
     header = (f"{'run':<20} {'frames':>6} {'fps':>6} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} "
               f"{'p99 gap ms':>10} {'job running':>11}")

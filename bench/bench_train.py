@@ -6,7 +6,7 @@ Prints one table, then the estimate. Rows:
   threads, fp32 and bf16 autocast, and in 2 DistributedDataParallel processes (torchrun, gloo, 1 thread each);
 - the forward+backward+AdamW cost of one image (one thread, batch 256);
 - streaming simplified ndjson in one process: reading (plan: read, shard, hold out, shuffle) and
-  reading + decoding + rasterising (whole drawing + 2 prefixes, the training stream);
+  reading + decoding + rasterising (whole drawing + train.py's prefixes, the training stream);
 - `train.py --db STORE --init bundled` on 10,000 collected drawings, the whole command (evaluation included).
 
     python bench/bench_train.py [--steps 60] [--stream-drawings 20000] [--finetune 10000]
@@ -130,8 +130,15 @@ def flops_per_image() -> float:
     return 2 * 3 * macs
 
 
+def prefixes() -> int:
+    """Random prefixes train.py renders per drawing, besides the whole drawing."""
+    from model import training
+
+    return training.TrainConfig().prefixes
+
+
 def stream_rates(drawings: int, directory: Path) -> tuple[float, float]:
-    """(drawings/s read and planned, drawings/s read + decoded + rasterised with 2 prefixes), one process."""
+    """(drawings/s read and planned, drawings/s read + decoded + rasterised with train.py's prefixes), one process."""
     from bench.bench_stream import source_records, write_big_ndjson
     import random
     from model import datasets, streaming
@@ -141,17 +148,17 @@ def stream_rates(drawings: int, directory: Path) -> tuple[float, float]:
     folder.mkdir()
     write_big_ndjson(folder / "cat.ndjson", drawings, [r | {"word": "cat"} for r in records])
     sources = streaming.file_sources(folder, ["cat"])
-    settings = streaming.StreamSettings(holdout=0.0, render=datasets.RenderSettings(prefixes=2))
+    settings = streaming.StreamSettings(holdout=0.0, render=datasets.RenderSettings(prefixes=prefixes()))
     started = time.perf_counter()
     planned = sum(1 for _ in streaming.plan(sources, settings, 1, 0, 1))
-    read_rate = planned / 3 / (time.perf_counter() - started)
+    read_rate = planned / (1 + prefixes()) / (time.perf_counter() - started)
     rendered, started = 0, time.perf_counter()
     for item in streaming.plan(sources, settings, 1, 0, 1):
         streaming.render(item, settings)
         rendered += 1
-        if rendered >= min(planned, 3 * 3000):
+        if rendered >= min(planned, (1 + prefixes()) * 3000):
             break
-    return read_rate, rendered / 3 / (time.perf_counter() - started)
+    return read_rate, rendered / (1 + prefixes()) / (time.perf_counter() - started)
 
 
 def finetune_seconds(drawings: int, directory: Path) -> float:
@@ -202,7 +209,7 @@ def main(argv=None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         read_rate, render_rate = stream_rates(args.stream_drawings, Path(tmp))
         rows.append(("stream simplified ndjson: read+shard+shuffle", f"{read_rate:,.0f} drawings/s"))
-        rows.append(("stream: + decode + rasterise whole and 2 prefixes", f"{render_rate:,.0f} drawings/s"))
+        rows.append((f"stream: + decode + rasterise whole and {prefixes()} prefix(es)", f"{render_rate:,.0f} drawings/s"))
         if args.finetune:
             seconds = finetune_seconds(args.finetune, Path(tmp))
             rows.append((f"fine-tune on {args.finetune:,} collected drawings (train.py)", f"{seconds:.0f} s"))
@@ -218,9 +225,11 @@ def main(argv=None) -> None:
 def print_estimate(two_threads: float, ddp: float, render_rate: float) -> None:
     """One epoch over the full dataset, on paper, from the measured per-image costs."""
     train_core_s = 2 / max(two_threads, ddp)  # core-seconds to train one image on this machine
-    render_core_s = 1 / (3 * render_rate)  # core-seconds to read, decode and rasterise one image
+    per_drawing = 1 + prefixes()  # images a drawing becomes as train.py trains
+    render_core_s = 1 / (per_drawing * render_rate)  # core-seconds to read, decode and rasterise one image
     print(f"\nPaper estimate, one epoch over the full Quick, Draw! dataset ({FULL_DATASET / 1e6:.0f}M drawings):")
-    for label, images in (("whole drawings only", FULL_DATASET), ("whole + 2 prefixes (train.py)", 3 * FULL_DATASET)):
+    for label, images in (("whole drawings only", FULL_DATASET),
+                          (f"whole + {per_drawing - 1} prefix(es) (train.py)", per_drawing * FULL_DATASET)):
         here = images * (train_core_s + render_core_s) / 2
         gpu = images * flops_per_image() / GPU_FLOPS
         loader = images * render_core_s / GPU_LOADER_CORES

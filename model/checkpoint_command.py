@@ -6,6 +6,7 @@ generated doodles (`fit_calibration`) and the recognition table on real drawings
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from model.train_options import check_numbers, choose_categories, fail
 
@@ -45,33 +46,33 @@ def evaluate_only(args) -> int:
 
 
 def recalibrate(args) -> int:
-    """--recalibrate: refit --checkpoint's temperature and recognition thresholds (seeded by its own
-    training seed, so the same numbers as the run that trained it), written back atomically."""
+    """--recalibrate: refit --checkpoint's temperature and recognition thresholds (on the calibration
+    doodles every model is fitted on, so the same numbers as the run that trained it), written back
+    atomically."""
     from model import classify
 
     check_numbers(args)
     if args.checkpoint is None:
         fail("--recalibrate needs --checkpoint PATH")
     if args.eval_only or args.init or args.out or args.synthetic or args.db or args.quickdraw:
-        fail("--recalibrate trains and evaluates nothing: give only --checkpoint (and --seed, --calibrate)")
+        fail("--recalibrate trains and evaluates nothing: give only --checkpoint (and --calibrate)")
     checkpoint = classify.read_checkpoint(args.checkpoint)
     clf = classify.Classifier.load(args.checkpoint, threads=args.threads)
-    seed = args.seed if args.seed is not None else int(checkpoint.get("data", {}).get("seed", 1234))
-    checkpoint.update(fit_calibration(clf, seed, args.calibrate))
+    checkpoint.update(fit_calibration(clf, args.calibrate))
     classify.save_checkpoint(checkpoint, args.checkpoint)
     classify.Classifier.load(args.checkpoint)  # proves the file loads
     print(f"wrote the temperature and recognition thresholds into {args.checkpoint}")
     return 0
 
 
-def fit_calibration(clf, seed: int, per_category: int | None) -> dict:
+def fit_calibration(clf, per_category: int | None, cache: Path | None = None) -> dict:
     """Fit the temperature and the recognition rule on generated doodles, set them on `clf`, and
-    return them for the checkpoint."""
+    return them for the checkpoint (`cache`: the file keeping their rasters, model/calibration.py)."""
     from model import calibration
     from model.recognition import RecognitionRule
 
     started = time.perf_counter()
-    fitted = calibration.calibrate(clf, seed, per_category or calibration.PER_CATEGORY)
+    fitted = calibration.calibrate(clf, per_category=per_category or calibration.PER_CATEGORY, cache=cache)
     if not fitted:
         print("no doodle recipe for these categories: temperature 1 and the old recognition rule")
         return {}

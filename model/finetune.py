@@ -25,11 +25,10 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 
-import numpy as np
 import torch
 
 from model import datasets, net, variation
-from model.training import derived_seed
+from model.training import TrainConfig, derived_seed
 
 # Measured with bench/bench_learning.py (README, numbers): 400 steps whatever was collected (the first
 # version) made 1 drawing a word *worse* than none (known words 72.1% -> 67.7-68.8%: 40 drawings seen
@@ -46,6 +45,15 @@ LR = 1e-3  # peak of the one-cycle schedule: gentler than training from scratch 
 # per drawing 77.7% (twice the time): the replay matters, the learning rate and more steps do not.
 REPLAY_SHARE = 0.4  # share of every batch taken from generated doodles
 REPLAY_PER_CATEGORY = 150  # generated doodles per category in the replay set (x3 images with prefixes)
+# Random prefixes of every drawing, besides itself: the learning curve (README) was measured with 2; a
+# fine-tune keeps them though training from scratch now renders 1 (model/training.py), unmeasured here.
+PREFIXES = 2
+
+
+def train_config(**overrides) -> TrainConfig:
+    """The training settings of a fine-tune (one pass of scheduled steps, BATCH, LR, PREFIXES), for
+    train.py and the benchmarks alike; `overrides` are TrainConfig fields (seed, threads, ...)."""
+    return TrainConfig(**{"epochs": 1, "batch_size": BATCH, "lr": LR, "prefixes": PREFIXES, **overrides})
 # Stroke-level variation (model/variation.py) is for the words the replay does not hold (words taught
 # from players' drawings alone): measured with bench/bench_learning.py's fold 0 (macro top-1 on unseen
 # real drawings), varying every word's drawings made the 40 replayed words WORSE, since the copies crowd out

@@ -32,15 +32,22 @@ HOLDOUT_PERCENT = 10     # share of collected drawings never trained on, kept to
 MIN_HELD_OUT = 10        # with fewer held-out drawings there is nothing to judge by: no swap
 OUTCOME_PATTERN = "onsite-*.json"   # the outcome files in the models folder (`onsite-STAMP.json`)
 SCRATCH_PREFIX = "retrain-"         # a job's scratch folder beside them, with its snapshot of the database
+CALIBRATION_CACHE = "calibration-cache.npz"  # beside them: the calibration doodles' rasters, rendered once
 # A word the model does not know is learnt once players drew it this many times (trained-on drawings,
 # held-out ones not counted). Measured (bench/bench_learning.py, README): new words reach about the
 # accuracy at 20 drawings that the issue asks for; at 5 they are recognised far less often.
 NEW_WORD_MIN = 20
 NEW_WORDS_SET = "store:kiosk new words (held out)"   # held-out drawings of the words a job added
 # The on-site fine-tune's steps at most (finetune.schedule with this cap). Measured (bench_learning.py
-# --onsite 10000, load 2): with 800 the whole retraining on 10,000 drawings took 144 s, 73 s of it the
-# 800 steps (1,400 images/s on one thread); 500 saves ~27 s of them, to fit the two-minute goal.
+# --onsite 10000, load 2, session 5's machine): with 800 the whole retraining on 10,000 drawings took
+# 144 s, 73 s of it the 800 steps (1,400 images/s on one thread); 500 saves ~27 s of them.
 ONSITE_MAX_STEPS = 500
+# CPU threads of the job's training and rendering. Measured on a 2-core machine that trains at half
+# that speed (bench_learning.py --onsite 10000, quiet; the kiosk's first retraining / the next, which
+# reads the calibration cache): 1 thread 186 s / 158 s, 2 threads 133 s / 103 s (500 steps in 47 s,
+# calibration 39 s / 9 s). At SCHED_IDLE the game's thread still comes first: bench_kiosk.py beside a
+# 2-thread job, 62.1 FPS (61.7 alone), frame work p99 5.6 ms (3.7 ms alone), at most 8.3 ms.
+ONSITE_THREADS = 2
 
 
 def words_to_learn(counts: dict, known, teachable, minimum: int = NEW_WORD_MIN) -> dict:

@@ -10,7 +10,9 @@ database except to read it):
    that was armed), and so does the training it starts.
 2. A consistent snapshot of the live database (`Store.snapshot`, SQLite's backup API, which works
    while the game writes), from which the *held-out* drawings are removed (`onsite.is_held_out`).
-3. `train.py --init CURRENT --db SNAPSHOT --out NEW.pt --categories +NEW,WORDS` (one thread, the CLI
+3. `train.py --init CURRENT --db SNAPSHOT --out NEW.pt --categories +NEW,WORDS --holdout 0` (`--threads`,
+   default `onsite.ONSITE_THREADS`; every drawing of the snapshot trained on; the calibration doodles'
+   rasters cached beside the models, `onsite.CALIBRATION_CACHE`; the CLI
    researchers use too, run as `python -m model.train_command`: an installed copy has no train.py).
    NEW,WORDS are the words of Quick, Draw!'s 345 the current model does not know that the snapshot
    holds at least `--new-word-min` drawings of (`onsite.words_to_learn`): the fine-tune grows the
@@ -39,8 +41,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from model.locations import child_environment, module_command
-from model.onsite import (HELD_OUT_SET, HOLDOUT_PERCENT, MIN_HELD_OUT, NEW_WORD_MIN, NEW_WORDS_SET, ONSITE_MAX_STEPS,
-                          SCRATCH_PREFIX, decide, is_held_out, summary, unused_path, words_to_learn, write_outcome)
+from model.onsite import (CALIBRATION_CACHE, HELD_OUT_SET, HOLDOUT_PERCENT, MIN_HELD_OUT, NEW_WORD_MIN, NEW_WORDS_SET,
+                          ONSITE_MAX_STEPS, ONSITE_THREADS, SCRATCH_PREFIX, decide, is_held_out, summary, unused_path,
+                          words_to_learn, write_outcome)
 
 PR_SET_PDEATHSIG = 1
 
@@ -127,8 +130,10 @@ def run(args) -> dict:
         adding = new_words(counts, known, args.new_word_min)
         outcome["new_words"] = {}
         command = module_command("model.train_command", "--init", args.init, "--db", str(snapshot),
-                                 "--out", str(out), "--eval", "none", "--threads", "1", "--quiet",
-                                 "--seed", str(args.collected % 100_000))
+                                 "--out", str(out), "--eval", "none", "--threads", str(args.threads), "--quiet",
+                                 "--seed", str(args.collected % 100_000),
+                                 "--calibration-cache", str(args.out_dir / CALIBRATION_CACHE),
+                                 "--holdout", "0")  # the snapshot has no held-out drawing left: train on all
         if adding:
             print(f"adding {len(adding)} new word(s): {adding}", flush=True)
         command += training_options(args, counts, known, adding)
@@ -144,7 +149,7 @@ def run(args) -> dict:
     from model.datasets import Examples
     from model.evaluate import evaluate
 
-    torch.set_num_threads(1)
+    torch.set_num_threads(args.threads)
     from model.classify import read_checkpoint
 
     current = Classifier.load(None if args.init == "bundled" else args.init)
@@ -152,7 +157,10 @@ def run(args) -> dict:
     # Judged on the words both know: the old words must not get worse. The added words apart.
     old_words = set(current.categories)
     examples = Examples(drawings=[(w, d) for w, d in held if w in old_words], sources={HELD_OUT_SET: len(held)})
-    before = summary(evaluate(current, examples, HELD_OUT_SET))
+    # The decision reads top-1 on whole drawings: the current model is scored on those alone (its
+    # early recognition would cost ten rasters a drawing for a figure nobody reads), the new one, which
+    # the models table records, on its growing prefixes too.
+    before = {**summary(evaluate(current, examples, HELD_OUT_SET, fractions=(1.0,))), "early": None}
     after = summary(evaluate(new, examples, HELD_OUT_SET))
     accepted, reason = decide(before["top1"], after["top1"], args.tolerance)
     metrics = {HELD_OUT_SET: after}
@@ -186,6 +194,8 @@ def parse_args(argv):
     p.add_argument("--synthetic", type=int, help="generated doodles per category replayed (default: train.py's)")
     p.add_argument("--new-word-min", type=int, default=NEW_WORD_MIN,  # the game passes Settings.teach_word_drawings
                    help=f"drawings a word the model does not know needs to be added (default {NEW_WORD_MIN})")
+    p.add_argument("--threads", type=int, default=ONSITE_THREADS,
+                   help=f"CPU threads of the training (default {ONSITE_THREADS}; at SCHED_IDLE the game's own come first)")
     p.add_argument("--epochs", type=int)
     p.add_argument("--calibrate", type=int, help="generated doodles per category for the calibration")
     p.add_argument("--tolerance", type=float, default=0.0)
@@ -195,6 +205,8 @@ def parse_args(argv):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if args.threads < 1:
+        raise SystemExit(f"python -m model.retrain_job: error: --threads must be at least 1, got {args.threads}")
     if args.new_word_min < 1:
         raise SystemExit(f"python -m model.retrain_job: error: --new-word-min must be at least 1, got {args.new_word_min}")
     die_with_parent()

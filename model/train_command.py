@@ -3,7 +3,7 @@
 `python train.py` in a checkout, `pennydraw-train` once installed, `python -m model.train_command` (the
 kiosk's retraining job): one command, the same options.
 
-    python train.py --synthetic 2500 --out assets/model.pt          # the bundled model, from scratch
+    python train.py --synthetic 3750 --out assets/model.pt          # the bundled model, from scratch
     python train.py --db data/pennydraw.db --init bundled --out runs/players.pt
     python train.py --db data/pennydraw.db --init bundled --categories +piano,crab --out runs/more.pt
     python train.py --eval-only --checkpoint assets/model.pt --quickdraw ../shared/quickdraw-sample
@@ -47,7 +47,7 @@ from model.train_options import (check_numbers, choose_categories, choose_eval_d
                                  parse_args, refuse_training_on_the_sample)
 
 EVAL_SYNTHETIC = 30  # held-out synthetic drawings per category in the final table
-HOLDOUT = 0.1  # share of collected drawings (--db, --quickdraw) held out for evaluation
+HOLDOUT = 0.1  # share of collected drawings (--db, --quickdraw) held out for evaluation (--holdout)
 STREAM_FINETUNE_EPOCHS = 3  # a streamed fine-tune (--init --stream) is scheduled in epochs of its stream
 STREAM_AUTO_BYTES = 512 << 20  # --quickdraw files larger than this in total are streamed, not loaded
 STREAM_HELD_OUT = 200  # held-out streamed drawings per category evaluated at the end
@@ -118,9 +118,10 @@ def train_on(args, runtime) -> int:
     #    steps, smaller batches, a gentler learning rate), then the command line.
     tuning = bool(args.init) and not args.stream  # the fine-tune of model/finetune.py
     if tuning:
-        config = training.TrainConfig(epochs=1, batch_size=finetune.BATCH, lr=finetune.LR)
+        config = finetune.train_config()
     else:
-        config = training.TrainConfig(**({"epochs": STREAM_FINETUNE_EPOCHS, "lr": finetune.LR} if args.init else {}))
+        streamed_tune = {"epochs": STREAM_FINETUNE_EPOCHS, "lr": finetune.LR, "prefixes": finetune.PREFIXES}
+        config = training.TrainConfig(**(streamed_tune if args.init else {}))
     threads = args.threads or (distributed.default_threads(runtime) if runtime.local_world > 1 else None)
     overrides = {k: v for k, v in (("epochs", None if tuning else args.epochs), ("seed", args.seed),
                                    ("threads", threads), ("batch_size", args.batch_size)) if v is not None}
@@ -157,6 +158,7 @@ def train_on(args, runtime) -> int:
     settings = datasets.RenderSettings(config.prefixes, (config.prefix_low, config.prefix_high), config.seed,
                                        model.config.image_size)
     shard = (runtime.rank, runtime.world)
+    holdout = HOLDOUT if args.holdout is None else args.holdout
     parts, held_out, sources, player_examples, examples = [], [], {}, 0, 0
     drawable = [c for c in categories if c in set(synth.categories_with_recipes())]
     if args.synthetic and not tuning:
@@ -174,7 +176,7 @@ def train_on(args, runtime) -> int:
         refuse_training_on_the_sample(args)
         if args.stream or folder_bytes(args.quickdraw) > STREAM_AUTO_BYTES:
             stream = streaming.StreamSettings(training.per_process_batch(config.batch_size, runtime.world),
-                                              args.buffer, HOLDOUT, args.workers, config.seed, settings)
+                                              args.buffer, holdout, args.workers, config.seed, settings)
             files = streaming.file_sources(args.quickdraw, categories)
             trained = sum(streaming.training_records(f, stream) for f in files)
             print(f"streaming {args.quickdraw}: {sum(sum(f.counts) for f in files):,} records in {len(files)} "
@@ -187,7 +189,7 @@ def train_on(args, runtime) -> int:
             collected.append(datasets.from_quickdraw_dir(args.quickdraw, categories))
     trained_sets = []
     for source in collected:
-        train_part, held = datasets.split_holdout(source, HOLDOUT, config.seed)
+        train_part, held = datasets.split_holdout(source, holdout, config.seed)
         if tuning:
             trained_sets.append(train_part)  # rendered with its variants by finetune.prepare below
         else:
@@ -250,7 +252,7 @@ def train_on(args, runtime) -> int:
     # 5. calibrate on generated doodles (temperature, recognition thresholds), then evaluate: held-out
     #    synthetic doodles, held-out collected drawings, real doodles.
     clf = classify.Classifier(model, categories)
-    fitted = fit_calibration(clf, config.seed, args.calibrate)
+    fitted = fit_calibration(clf, args.calibrate, args.calibration_cache)
     metrics = {}
     eval_sets = [datasets.synthetic(drawable, EVAL_SYNTHETIC, config.seed + EVAL_SEED_OFFSET)]
     eval_sets[0].sources = {"synthetic (held out)": len(eval_sets[0])}

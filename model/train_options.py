@@ -38,6 +38,11 @@ def parse_args(argv, description: str) -> argparse.Namespace:
     p.add_argument("--calibrate", type=int, metavar="N", default=None,
                    help="generated doodles per category that fit the temperature and recognition thresholds "
                         "(default 40)")
+    p.add_argument("--holdout", type=float, metavar="FRACTION",
+                   help="share of collected drawings (--db, --quickdraw) held out for evaluation (default 0.1; "
+                        "0: train on all of them, as the on-site retraining does, which holds out its own)")
+    p.add_argument("--calibration-cache", type=Path, metavar="FILE",
+                   help="keep the calibration doodles' rasters in FILE between runs (the on-site retraining does)")
     p.add_argument("--recalibrate", action="store_true",
                    help="only refit --checkpoint's temperature and recognition thresholds, in place")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -65,6 +70,9 @@ def check_numbers(args) -> None:
             continue  # a fine-tune without replayed doodles
         if value is not None and value < 1:
             fail(f"--{name.replace('_', '-')} must be at least 1, got {value}")
+    holdout = getattr(args, "holdout", None)
+    if holdout is not None and not 0.0 <= holdout < 1.0:
+        fail(f"--holdout must be at least 0 and below 1, got {holdout}")
     if getattr(args, "workers", 0) < 0:
         fail(f"--workers must be 0 or more, got {args.workers}")
 

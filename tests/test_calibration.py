@@ -63,3 +63,63 @@ def test_calibrate_fits_on_generated_doodles_and_the_classifier_applies_it(tmp_p
 def test_no_recipe_no_calibration():
     model = net.build(net.NetConfig(num_classes=2, widths=(4,)))
     assert calibration.calibrate(classify.Classifier(model, ["The Mona Lisa", "aircraft carrier"]), 1, 2) == {}
+
+
+# ---- the cache of the calibration doodles' rasters (what the on-site retraining keeps) -------------
+
+def small_classifier():
+    torch.manual_seed(0)
+    return classify.Classifier(net.build(net.NetConfig(num_classes=3, widths=(8, 16, 16))), ["circle", "line", "square"])
+
+
+def test_a_cached_calibration_is_the_calibration_rendered_afresh(tmp_path):
+    clf, cache, said = small_classifier(), tmp_path / "calibration-cache.npz", []
+    fresh = calibration.calibrate(clf, per_category=3)
+    assert calibration.calibrate(clf, per_category=3, cache=cache, log=said.append) == fresh   # written
+    assert cache.exists() and said == []
+    assert calibration.calibrate(clf, per_category=3, cache=cache, log=said.append) == fresh   # read back
+    assert said == []
+
+
+def test_a_cache_of_other_doodles_is_rendered_again_and_replaced(tmp_path):
+    clf, cache, said = small_classifier(), tmp_path / "calibration-cache.npz", []
+    calibration.calibrate(clf, per_category=2, cache=cache)
+    assert calibration.calibrate(clf, per_category=3, cache=cache, log=said.append) == calibration.calibrate(clf, per_category=3)
+    assert said == [f"calibration cache {cache} is for other doodles: rendering them again"]
+    words, counts, images = calibration.prefix_rasters(["circle", "line", "square"], 3, calibration.CALIBRATION_SEED,
+                                                       28, cache, log=said.append)
+    assert len(words) == 9 and len(images) == counts.sum() and len(said) == 1   # the new one was kept
+
+
+@pytest.mark.parametrize("damage", [b"", b"not a numpy file at all", "truncated"])
+def test_a_corrupt_cache_is_rendered_again_with_a_line_and_mended(tmp_path, damage):
+    clf, cache, said = small_classifier(), tmp_path / "calibration-cache.npz", []
+    expected = calibration.calibrate(clf, per_category=3, cache=cache)
+    cache.write_bytes(cache.read_bytes()[:200] if damage == "truncated" else damage)
+    assert calibration.calibrate(clf, per_category=3, cache=cache, log=said.append) == expected
+    assert len(said) == 1 and said[0].startswith(f"calibration cache {cache} unreadable (")
+    said.clear()
+    assert calibration.calibrate(clf, per_category=3, cache=cache, log=said.append) == expected
+    assert said == []   # written again whole
+
+
+def test_a_cache_that_cannot_be_written_only_costs_a_line(tmp_path, monkeypatch):
+    clf, said = small_classifier(), []
+    cache = tmp_path / "missing-folder" / "calibration-cache.npz"
+    assert calibration.calibrate(clf, per_category=2, cache=cache, log=said.append) == calibration.calibrate(clf, per_category=2)
+    assert len(said) == 1 and said[0].startswith(f"calibration cache not written to {cache}:")
+    full = tmp_path / "full.npz"
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(np, "savez_compressed", disk_full)
+    said.clear()
+    calibration.calibrate(clf, per_category=2, cache=full, log=said.append)
+    assert said == [f"calibration cache not written to {full}: [Errno 28] No space left on device"]
+    assert list(tmp_path.iterdir()) == []   # no half-written file left behind
+
+
+def test_every_model_is_calibrated_on_the_same_doodles_whatever_its_training_seed():
+    fitted = calibration.calibrate(small_classifier(), per_category=2)
+    assert fitted["recognition"]["fitted"]["on"] == f"synthetic(seed={calibration.CALIBRATION_SEED})"

@@ -11,7 +11,7 @@ from model import train_command as train_cli
 from model import classify, datasets, distributed, net, training
 
 ROOT = Path(__file__).resolve().parents[1]
-JOB = ["--synthetic", 40, "--categories", "circle,line,zigzag,star", "--epochs", 3, "--batch-size", 32, "--calibrate", 2,
+JOB = ["--synthetic", 60, "--categories", "circle,line,zigzag,star", "--epochs", 3, "--batch-size", 32, "--calibrate", 2,
        "--eval", "none", "--quiet"]
 
 
@@ -83,7 +83,8 @@ def test_two_gloo_processes_under_torchrun_train_like_one(tmp_path, capsys):
     capsys.readouterr()
     two, one = classify.Classifier.load(out_two), classify.Classifier.load(out_one)
     assert two.categories == one.categories
-    assert two.data["images"] == one.data["images"] == 480  # the shards cover the data exactly once
+    # the shards cover the data exactly once: 4 words x 60 doodles, each whole and with its prefixes
+    assert two.data["images"] == one.data["images"] == 4 * 60 * (1 + training.TrainConfig().prefixes)
     trained = [torch.load(p, weights_only=True)["training"] for p in (out_two, out_one)]
     assert (trained[0]["processes"], trained[1]["processes"]) == (2, 1)
     assert trained[0]["history"][-1]["images"] == trained[1]["history"][-1]["images"]

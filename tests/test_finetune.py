@@ -147,6 +147,17 @@ def test_train_py_learns_a_new_word_from_collected_drawings_alone(tmp_path, smal
     assert grown.shape[0] == 3 and not torch.equal(grown[:2], start["weights"]["head.weight"])  # trained
 
 
+def test_holdout_zero_trains_on_every_collected_drawing(tmp_path, small_model, capsys):
+    db, out = store_of(tmp_path / "p.db", {"circle": 12, "line": 12, "piano": 22}), tmp_path / "all.pt"
+    code = train_cli.main([str(a) for a in ["--init", small_model, "--db", db, "--categories", "+piano", "--steps", 5,
+                                            "--synthetic", 5, "--threads", 1, "--out", out, "--eval", "none",
+                                            "--quiet", "--holdout", 0]])
+    assert code == 0, capsys.readouterr().out
+    checkpoint = classify.read_checkpoint(out)
+    assert checkpoint["new_words"] == {"piano": 22}
+    assert not any("held out" in name and "synthetic" not in name for name in checkpoint["metrics"])
+
+
 def test_a_new_word_without_drawings_or_recipe_is_refused_in_one_line(tmp_path, small_model):
     db = store_of(tmp_path / "p.db", {"circle": 5, "line": 5})
     with pytest.raises(SystemExit) as caught:

@@ -1,13 +1,12 @@
 """On-site learning of new words: which words a retraining adds (model/onsite.py), and the job adding
 them and reporting `new_words` in its checkpoint and outcome (model/retrain_job.py)."""
-import json
 from pathlib import Path
 
 import pytest
 
 import torch
 
-from model import classify, finetune, net, onsite, retrain_job, synth, train_command
+from model import classify, finetune, net, onsite, retrain_job, synth
 from model.store import Store
 
 TEACHABLE = ["cat", "piano", "crab", "bear"]
@@ -72,11 +71,12 @@ def test_the_job_adds_words_drawn_often_enough_and_judges_the_old_ones(tmp_path)
     outcome = onsite.read_outcome(result)
     assert outcome.data["path"], outcome.data.get("reason")
     in_snapshot = sum(not onsite.is_held_out(f"piano-{i}", onsite.HOLDOUT_PERCENT) for i in range(36))
-    trained_piano = in_snapshot - round(in_snapshot * train_command.HOLDOUT)  # train.py holds out its share too
+    trained_piano = in_snapshot  # the job trains on the whole snapshot (train.py --holdout 0)
     assert outcome.new_words == {"piano": trained_piano}
     checkpoint = classify.read_checkpoint(Path(outcome.data["path"]))
     assert checkpoint["new_words"] == {"piano": trained_piano}
     assert checkpoint["categories"] == ["cat", "sun", "piano"]  # crab: not drawn often enough yet
+    assert (tmp_path / "models" / onsite.CALIBRATION_CACHE).is_file()   # the next retraining reads it
     held_old = sum(onsite.is_held_out(f"{w}-{i}", onsite.HOLDOUT_PERCENT) for w in ("cat", "sun") for i in range(40))
     # judged on the words both models know; the new word's held-out drawings scored apart
     assert outcome.data["metrics"][onsite.HELD_OUT_SET]["examples"] == held_old

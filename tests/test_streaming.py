@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from model import train_command as train_cli
-from model import classify, datasets, streaming, strokes, synth
+from model import classify, datasets, streaming, strokes, synth, training
 from model.quickdraw import formats, stream_records
 
 THREE = ["circle", "line", "zigzag"]
@@ -156,4 +156,4 @@ def test_train_py_streams_a_folder_and_evaluates_its_held_out_share(tmp_path, ca
     assert held and 0 < clf.metrics[held[0]]["examples"] < 30
     trained = clf.data["sources"]["quickdraw:qd"]
     assert trained + clf.metrics[held[0]]["examples"] == 90
-    assert clf.data["images"] == trained * 3  # whole drawings and their 2 prefixes
+    assert clf.data["images"] == trained * (1 + training.TrainConfig().prefixes)  # whole drawings and their prefixes

@@ -122,6 +122,8 @@ SHAPES = {
         V(bumps(r=(1, R(0.5, 0.7)), n=I(4, 8), depth=R(0.2, 0.4)),
           poly((-0.6, -0.8), (-0.7, -1.1), repeat=(I(3, 6), (0.3, 0), 1.0), p=0.5),
           weight=0.15, aspect=0.2),
+        # A few big round lobes, nearly as tall as wide (real clouds the bundled model took for flowers).
+        V(bumps(r=(1, R(0.7, 0.95)), n=I(4, 6), depth=R(0.35, 0.6)), weight=0.25, aspect=0.2),
     ],
     "rainbow": [
         V(arc((0, 0), (1, R(0.65, 1.05)), R(170, 185), R(-5, 10), repeat=(C(1, 2, 2, 2, 3, 3, 4, 5), (0, 0),
@@ -168,10 +170,15 @@ SHAPES = {
             spiral((0, 0.38), 0.05, 0.45, R(1.5, 3)), weights=(0.7, 0.3), p=0.12),
           poly((-0.14, -1), (0.14, -1), p=0.15), poly((-0.7, -1), (0.7, -1), p=0.15), weight=0.5),
         # The whole outline in one stroke: up the trunk, round the canopy, down the trunk.
-        V(curve((-0.13, -1), (-0.12, -0.2), (-0.55, -0.15), (-0.8, 0.1), (-0.68, 0.32), (-0.85, 0.55),
+        V(curve((R(-0.4, -0.13), -1), (-0.12, -0.75), (-0.12, -0.2), (-0.55, -0.15), (-0.8, 0.1), (-0.68, 0.32), (-0.85, 0.55),
                 (-0.6, 0.82), (-0.3, 0.75), (0, 1.0), (0.3, 0.75), (0.6, 0.85), (0.85, 0.55), (0.68, 0.32),
-                (0.8, 0.1), (0.55, -0.15), (0.12, -0.2), (0.13, -1), jitter=0.06),
+                (0.8, 0.1), (0.55, -0.15), (0.12, -0.2), (0.12, -0.75), (R(0.13, 0.4), -1), jitter=0.06),
           poly((-0.05, -0.2), (-0.25, 0.2), p=0.3), poly((-0.5, -1), (0.5, -1), p=0.15), weight=0.15),
+        # A tall trunk whose foot spreads into roots, the canopy on top (the misread trees of the real
+        # sample: the bundled model took a quarter of them for flowers, having seen only short trunks).
+        V(curve((R(-0.45, -0.25), -1), (-0.13, -0.82), (-0.1, -0.4), (-0.1, R(-0.05, 0.1)), mirror="x", jitter=0.04),
+          bumps((0, R(0.4, 0.55)), (R(0.5, 0.8), R(0.4, 0.55)), n=I(4, 8), depth=R(0.15, 0.35)),
+          C(poly((-0.05, -0.1), (-0.3, 0.25)), poly((0.05, -0.1), (0.3, 0.3)), p=0.3), weight=0.2),
         # Trunk first, then the canopy on top.
         V(poly((R(-0.2, -0.07), -1), (R(-0.2, -0.07), R(-0.25, -0.1)), mirror="x", jitter=0.03),
           bumps((0, R(0.3, 0.45)), (R(0.55, 0.85), R(0.5, 0.7)), n=I(4, 9), depth=R(0.15, 0.4)),

@@ -1,0 +1,119 @@
+"""Levers of the seed model (issue 13), side by side on real doodles, at a reduced scale.
+
+Each lever is the bundled recipe (model/net.py, model/training.py defaults) with one thing changed,
+trained from scratch on generated doodles only and scored on ../shared/quickdraw-sample (real Quick,
+Draw! drawings and bitmaps of the 40 words, never trained on): macro top-1 / top-3, the bitmaps'
+top-1 beside the strokes', training seconds. A full retrain (3,750 doodles a category, 3 epochs) takes
+~15 minutes here, so levers are compared on `--per-category` doodles (default 600) and the winners
+checked at full scale with train.py. The table of what was tried is in model/net.py's docstring.
+
+    python bench/bench_seed.py                                  # every lever below
+    python bench/bench_seed.py --levers base,fresh --per-category 600
+
+A lever is (name, what it changes): `doodles` multiplies the doodles per category, `epochs` sets the
+passes (so `fresh` = three times the doodles, seen once: the same steps as `base`), `train` and
+`net` override TrainConfig and NetConfig fields. Every run is seeded: the same lever gives the same
+numbers on a rerun.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as train.py does, before torch loads
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+SAMPLE_DIR = REPO.parent / "shared" / "quickdraw-sample"
+
+LEVERS = {
+    "base": {},
+    "fresh": {"doodles": 3, "epochs": 1},  # new doodles instead of repeated passes, same steps
+    "fresh-4": {"doodles": 4, "epochs": 1},  # a third more steps
+    "epochs-4": {"epochs": 4},
+    "wide": {"net": {"widths": (32, 64, 128)}},
+    "deep": {"net": {"convs_per_block": 2}},
+    "px32": {"net": {"image_size": 32}},
+    "smooth-0": {"train": {"label_smoothing": 0.0}},
+    "lr-5e-3": {"train": {"lr": 5e-3}},
+    "dropout-0.1": {"net": {"dropout": 0.1}},
+    "prefixes-1": {"train": {"prefixes": 1}, "doodles": 1.5},  # fewer prefixes, more doodles, same images
+    "batch-128": {"train": {"batch_size": 128}},
+}
+
+
+def run_lever(name: str, lever: dict, per_category: int, real, categories, seed: int) -> dict:
+    import torch
+
+    from model import classify, datasets, net, synth, training
+    from model.evaluate import evaluate
+
+    config = training.TrainConfig(**{**training.TrainConfig().to_dict(), "seed": seed, **lever.get("train", {})})
+    if "epochs" in lever:
+        config = dataclasses.replace(config, epochs=lever["epochs"])
+    shape = net.NetConfig(num_classes=len(categories), **lever.get("net", {}))
+    settings = datasets.RenderSettings(config.prefixes, (config.prefix_low, config.prefix_high), config.seed,
+                                       shape.image_size)
+    started = time.perf_counter()
+    drawable = [c for c in categories if c in set(synth.categories_with_recipes())]
+    n = int(round(per_category * lever.get("doodles", 1)))
+    data = datasets.synthetic_rasters(drawable, n, config.seed, settings, workers=config.threads)
+    rendered = time.perf_counter() - started
+    torch.manual_seed(config.seed)
+    model = net.build(shape)
+    training.train(model, data, config, progress=False, log=lambda line: None)
+    trained = time.perf_counter() - started - rendered
+    clf = classify.Classifier(model, categories)
+    strokes_only = datasets.Examples(drawings=real.drawings, bitmaps=[])
+    bitmaps_only = datasets.Examples(drawings=[], bitmaps=real.bitmaps if shape.image_size == 28 else [])
+    whole = evaluate(clf, real if bitmaps_only.bitmaps else strokes_only, "real")  # 28x28 bitmaps need 28 px
+    row = {"lever": name, "doodles": n, "epochs": config.epochs, "top1": whole["top1"], "top3": whole["top3"],
+           "pooled": whole["pooled"]["top1"],
+           "strokes": evaluate(clf, strokes_only, "strokes")["top1"],
+           "bitmaps": evaluate(clf, bitmaps_only, "bitmaps")["top1"] if bitmaps_only.bitmaps else float("nan"),
+           "render_s": rendered, "train_s": trained, "parameters": net.parameter_count(model),
+           "words": {w: v["top1"] for w, v in whole["per_category"].items()}}
+    return row
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--levers", default=",".join(LEVERS), help="comma-separated names of LEVERS")
+    parser.add_argument("--per-category", type=int, default=600, help="generated doodles a category (base)")
+    parser.add_argument("--seed", type=int, default=1234)
+    parser.add_argument("--words", default="tree,cloud,banana,apple,smiley face,teapot,alarm clock,bird,dog,cat",
+                        help="words whose own top-1 is printed under each lever ('' for none)")
+    args = parser.parse_args()
+    names = [n for n in args.levers.split(",") if n]
+    unknown = [n for n in names if n not in LEVERS]
+    if unknown:
+        parser.error(f"unknown lever(s) {', '.join(unknown)}; known: {', '.join(LEVERS)}")
+    if not SAMPLE_DIR.is_dir():
+        print(f"no real sample at {SAMPLE_DIR}: nothing to measure on")
+        return 1
+
+    from model import categories as category_list, datasets
+
+    categories = category_list.load_categories()
+    real = datasets.from_quickdraw_dir(SAMPLE_DIR, categories)
+    print(f"{args.per_category} generated doodles a category (x the lever's multiplier), seed {args.seed}; "
+          f"scored on {len(real.drawings)} real drawings + {len(real.bitmaps)} bitmaps (macro over 40 words)")
+    header = "lever          doodles epochs  top-1   top-3  pooled  strokes bitmaps  render   train  params"
+    print(header)
+    for name in names:
+        r = run_lever(name, LEVERS[name], args.per_category, real, categories, args.seed)
+        print(f"{r['lever']:<14} {r['doodles']:>7} {r['epochs']:>6} {r['top1']:6.1%} {r['top3']:7.1%} {r['pooled']:6.1%} "
+              f"{r['strokes']:8.1%} {r['bitmaps']:7.1%} {r['render_s']:6.0f}s {r['train_s']:6.0f}s "
+              f"{r['parameters']:>7,}", flush=True)
+        words = [w for w in args.words.split(",") if w in r["words"]]
+        if words:
+            print("    " + ", ".join(f"{w} {r['words'][w]:.0%}" for w in words), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
