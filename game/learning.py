@@ -65,7 +65,8 @@ class LearningConfig:
     # Passes over the data; None keeps train.py's fine-tuning default.
     epochs: int | None = None
     # Generated doodles per category that refit the new model's temperature and recognition
-    # thresholds (model/calibration.py); None keeps train.py's default (40, about a minute at nice 19).
+    # thresholds (model/calibration.py); None keeps train.py's default (40: 39 s the first time on a
+    # 2-core machine, 9 s from the next retraining on, their rasters cached beside the models).
     calibrate: int | None = None
     # The new model may score this much lower (top-1, 0..1) and still count as "not worse".
     tolerance: float = 0.0
