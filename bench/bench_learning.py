@@ -18,7 +18,8 @@ Columns: macro top-1 on the test drawings of the 40 words (bundled model, fine-t
 "known + new"), the old words' loss from adding new ones, and the new words' macro top-1. Words with
 fewer drawings than k + MIN_TEST give what they have (the "mean shots" columns say how many).
 `--onsite N` times an on-site retraining (`model/retrain_job.py`) on a database of N collected drawings
-(generated, since the sample is too small), on one thread as the kiosk runs it: a kiosk's first (which
+(generated, since the sample is too small), on the kiosk's threads (`--onsite-threads`, default
+`onsite.ONSITE_THREADS`): a kiosk's first (which
 renders the calibration doodles and caches them beside its models) and the next one (which reads them).
 """
 from __future__ import annotations
@@ -114,8 +115,8 @@ def new_words_of(sample: Path, known: list[str]) -> list[str]:
 
 
 def onsite_seconds(drawings: int, threads: int) -> list[tuple[float, str]]:
-    """Seconds of a kiosk's first two on-site retrainings (`retrain_job.run`: snapshot, `train.py` on one
-    thread, held-out judgement; the second finds the calibration cache the first wrote), with their
+    """Seconds of a kiosk's first two on-site retrainings (`retrain_job.run`: snapshot, `train.py` on
+    `threads` threads, held-out judgement; the second finds the calibration cache the first wrote), with their
     reasons, on a fresh database of `drawings` generated drawings of the 40 words, with the kiosk's
     replay (--synthetic 50). Run in this process at this bench's priority: the kiosk's job adds nice 19
     and SCHED_IDLE, which on a machine other people keep busy measures their load, not the job."""

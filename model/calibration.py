@@ -17,8 +17,8 @@ Every model is calibrated on the same generated doodles (`CALIBRATION_SEED`, wha
 trained with: no training or held-out doodle is reused unless a training is seeded with it), so
 train.py gives the same numbers on a rerun and the figures of two models compare. Their prefixes'
 rasters depend only on the generator, so the on-site retraining keeps them in a cache file
-(`prefix_rasters(..., cache=PATH)`) instead of rendering them again every time. A checkpoint without "temperature" plays at T = 1, one without
-"recognition" by the old rule (model/recognition.py).
+(`prefix_rasters(..., cache=PATH)`) instead of rendering them again every time. A checkpoint without
+"temperature" plays at T = 1, one without "recognition" by the old rule (model/recognition.py).
 """
 from __future__ import annotations
 
@@ -34,7 +34,8 @@ from model import recognition, recognition_eval
 # The calibration doodles' seed: the bundled model's training seed (1234) + 2,000,029, as when it was
 # an offset of the training seed, so the bundled checkpoint's thresholds stay what this code fits.
 CALIBRATION_SEED = 1234 + 2_000_029
-PER_CATEGORY = 40        # generated doodles per category (x ~25 prefixes each); ~20 s on this machine
+PER_CATEGORY = 40        # generated doodles per category (x ~23 prefixes each): 39 s on one thread of a
+                         # 2-core machine that trains at 1,000 images/s, 9 s with the rasters cached
 # The three settings of the fit were chosen by measurement on the REAL sample (bundled model, growing
 # prefixes of its 778 stroke drawings; the thresholds themselves come from generated doodles only):
 #   target  floor  margin   true   false (mean, worst but "line", "line")
@@ -137,7 +138,7 @@ def prefix_rasters(drawable, per_category: int, seed: int, size: int, cache: Pat
     and written to it otherwise; an unreadable cache is rendered again, one that cannot be written
     (a full disk) is only skipped: either way with a log line, never an error.
     """
-    from model import synth
+    from model import strokes, synth
 
     key = _cache_key(drawable, per_category, seed, size)
     if cache is not None and Path(cache).exists():
@@ -152,8 +153,6 @@ def prefix_rasters(drawable, per_category: int, seed: int, size: int, cache: Pat
     cut = [recognition_eval.prefixes(d) for _, d in drawings]
     words = [w for w, _ in drawings]
     counts = np.array([len(fractions) for fractions, _ in cut], np.int64)
-    from model import strokes
-
     images = np.stack([strokes.rasterize(p, size=size) for _, ps in cut for p in ps])
     if cache is not None:
         _write_cache(Path(cache), key, words, counts, images, log)

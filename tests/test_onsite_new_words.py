@@ -91,3 +91,12 @@ def test_a_bad_new_word_minimum_is_refused(tmp_path):
         retrain_job.main(["--db", str(tmp_path / "k.db"), "--init", "bundled", "--out-dir", str(tmp_path),
                           "--new-word-min", "0"])
     assert "--new-word-min must be at least 1" in str(caught.value.code)
+
+
+def test_the_job_trains_on_the_kiosks_threads_unless_told_and_refuses_none(tmp_path):
+    base = ["--db", str(tmp_path / "k.db"), "--init", "bundled", "--out-dir", str(tmp_path)]
+    assert retrain_job.parse_args(base).threads == onsite.ONSITE_THREADS
+    assert retrain_job.parse_args(base + ["--threads", "1"]).threads == 1
+    with pytest.raises(SystemExit) as caught:
+        retrain_job.main(base + ["--threads", "0"])
+    assert "--threads must be at least 1, got 0" in str(caught.value.code)
