@@ -25,6 +25,7 @@ renders the calibration doodles and caches them beside its models) and the next 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 import tempfile
@@ -80,13 +81,14 @@ def only(examples: datasets.Examples, words) -> datasets.Examples:
 
 def fine_tune(checkpoint: dict, categories: list[str], new_words: list[str], collected: datasets.Examples,
               replay: datasets.RasterSet, seed: int, threads: int, settings: finetune.FinetuneSettings,
-              lr: float = finetune.LR):
-    """The bundled network fine-tuned as `train.py --init` does (defaults of model/finetune.py)."""
+              train_changes: dict | None = None):
+    """The bundled network fine-tuned as `train.py --init` does (defaults of model/finetune.py, but for
+    `train_changes`: TrainConfig fields)."""
     torch.manual_seed(seed)
     model = net.build(net.config_from_dict(checkpoint["config"]))
     model.load_state_dict(checkpoint["weights"])
     model = training.adapt_to_categories(model, list(checkpoint["categories"]), categories)
-    config = finetune.train_config(lr=lr, seed=seed, threads=threads)
+    config = finetune.train_config(**{**(train_changes or {}), "seed": seed, "threads": threads})
     render = datasets.RenderSettings(config.prefixes, (config.prefix_low, config.prefix_high), seed,
                                      model.config.image_size)
     data = finetune.prepare(model, categories, collected, new_words, config.batch_size, seed, render, settings,
@@ -159,6 +161,9 @@ def main(argv=None) -> int:
     p.add_argument("--onsite", type=int, default=0, metavar="N", help="also time an on-site retraining on N drawings")
     p.add_argument("--onsite-threads", type=int, default=onsite.ONSITE_THREADS, help="the retraining's CPU threads")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                   help="a lever: a finetune.FinetuneSettings or training.TrainConfig field (e.g. flip=0.5, "
+                        "prefixes=1, replay_share=0.3), repeatable")
     args = p.parse_args(argv)
 
     shots = sorted({int(s) for s in args.shots.split(",") if s.strip()})
@@ -168,19 +173,25 @@ def main(argv=None) -> int:
         print(f"real drawings not found at {args.sample}: nothing to measure")
         return 0
     torch.set_num_threads(args.threads)
-    lr = args.lr or finetune.LR
     path = args.checkpoint or classify.BUNDLED_PATH
     checkpoint = classify.read_checkpoint(path)
     known = list(checkpoint["categories"])
     new = [] if args.no_new else new_words_of(args.sample, known)
     base = classify.Classifier.load(path)
     examples = datasets.from_quickdraw_dir(args.sample, known + new)
-    settings = finetune.FinetuneSettings(prototype_init=not args.no_prototype)
-    render = datasets.RenderSettings(prefixes=finetune.PREFIXES)  # as train.py renders a fine-tune's drawings
+    try:
+        settings_changes, train_changes = levers(args.set)
+    except ValueError as error:
+        p.error(str(error))
+    settings = finetune.FinetuneSettings(**{"prototype_init": not args.no_prototype, **settings_changes})
+    if args.lr:
+        train_changes["lr"] = args.lr
+    render = datasets.RenderSettings(prefixes=finetune.train_config(**train_changes).prefixes)  # as train.py does
     drawable = [c for c in known if c in set(synth.categories_with_recipes())]
     replay = finetune.replay_rasters(known, drawable, settings.replay_per_category, 1234, render, args.threads)
     print(f"{path}: {len(known)} known words, {len(new)} new ({', '.join(new)}); {args.folds} folds; "
-          f"prototype init {'on' if settings.prototype_init else 'off'}", flush=True)
+          f"prototype init {'on' if settings.prototype_init else 'off'}"
+          f"{'; ' + ', '.join(args.set) if args.set else ''}", flush=True)
     rows: dict[int, list] = {k: [] for k in shots}
     base_scores = []
     started = time.perf_counter()
@@ -193,12 +204,12 @@ def main(argv=None) -> int:
             t = time.perf_counter()
             row = [np.nan, np.nan, np.nan, len(mine) / len(known), np.nan]
             if not args.no_known_only:
-                row[0] = top1(fine_tune(checkpoint, known, [], mine, replay, fold, args.threads, settings, lr), test_known)
+                row[0] = top1(fine_tune(checkpoint, known, [], mine, replay, fold, args.threads, settings, train_changes), test_known)
             taken = ""
             if new:
                 theirs = shots_examples(pool, k, new)
                 b = fine_tune(checkpoint, known + new, new, _join(mine, theirs),
-                              replay, fold, args.threads, settings, lr)
+                              replay, fold, args.threads, settings, train_changes)
                 row[1], row[2], row[4] = top1(b, test_known), top1(b, test_new), len(theirs) / len(new)
                 share, pairs = taken_by(b, test_known, new)
                 taken = f"; {share:.1%} of old-word drawings taken by new words, e.g. " + ", ".join(
@@ -224,6 +235,29 @@ def main(argv=None) -> int:
             print(f"on-site retraining on {args.onsite:,} collected drawings, {args.onsite_threads} thread(s), the "
                   f"kiosk's {which}: {seconds:.0f} s ({reason})")
     return 0
+
+
+def levers(assignments: list[str]) -> tuple[dict, dict]:
+    """`--set FIELD=VALUE` lines -> (FinetuneSettings changes, TrainConfig changes), values parsed as the
+    field's default is typed."""
+    settings_fields = {f.name: f for f in dataclasses.fields(finetune.FinetuneSettings)}
+    train_fields = {f.name: f for f in dataclasses.fields(training.TrainConfig)}
+    settings_changes, train_changes = {}, {}
+    for assignment in assignments:
+        name, _, text = assignment.partition("=")
+        name = name.strip().replace("-", "_")
+        if name in settings_fields:
+            default, target = getattr(finetune.FinetuneSettings(), name), settings_changes
+        elif name in train_fields:
+            default, target = getattr(finetune.train_config(), name), train_changes
+        else:
+            raise ValueError(f"--set {assignment}: no such FinetuneSettings or TrainConfig field")
+        try:
+            target[name] = (text.strip().lower() in ("1", "true", "yes")) if isinstance(default, bool) \
+                else type(default)(text)
+        except (TypeError, ValueError):
+            raise ValueError(f"--set {assignment}: expected a {type(default).__name__}") from None
+    return settings_changes, train_changes
 
 
 def _join(a: datasets.Examples, b: datasets.Examples) -> datasets.Examples:
