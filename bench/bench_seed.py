@@ -8,7 +8,11 @@ top-1 beside the strokes', training seconds. A full retrain (3,750 doodles a cat
 checked at full scale with train.py. The table of what was tried is in model/net.py's docstring.
 
     python bench/bench_seed.py                                  # every lever below
-    python bench/bench_seed.py --levers base,fresh --per-category 600
+    python bench/bench_seed.py --levers base,smooth-0 --per-category 900
+
+`base` is the bundled recipe as it is now (TrainConfig and NetConfig defaults, the recipes), with
+`--per-category` doodles: 900 a word is the bundled model's proportions at a quarter of its size (model/net.py's
+table was measured at 600 with the recipe of then, 2 prefixes a doodle).
 
 A lever is (name, what it changes): `doodles` multiplies the doodles per category, `epochs` sets the
 passes (so `fresh` = three times the doodles, seen once: the same steps as `base`), `train` and
@@ -41,7 +45,9 @@ LEVERS = {
     "smooth-0": {"train": {"label_smoothing": 0.0}},
     "lr-5e-3": {"train": {"lr": 5e-3}},
     "dropout-0.1": {"net": {"dropout": 0.1}},
-    "prefixes-1": {"train": {"prefixes": 1}, "doodles": 1.5},  # fewer prefixes, more doodles, same images
+    # the prefixes of a doodle, with as many doodles as keep the images the same (the bundled recipe: 1)
+    "prefixes-2": {"train": {"prefixes": 2}, "doodles": 2 / 3},
+    "prefixes-0": {"train": {"prefixes": 0}, "doodles": 2},
     "batch-128": {"train": {"batch_size": 128}},
 }
 
