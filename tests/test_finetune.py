@@ -56,6 +56,25 @@ def test_batches_mix_replay_and_balanced_collected_images_reproducibly():
         finetune.MixedBatches(raster([]), raster([]), 16, 2, 0.4, seed=0)
 
 
+def test_words_the_replay_does_not_hold_can_weigh_less_in_the_collected_part():
+    collected = raster([0] * 50 + [1] * 50)
+    replay = raster([0] * 10, value=9)
+    counts = {}
+    for weight in (1.0, 0.25):
+        weights = {1: weight}  # class 1: a new word
+        labels = torch.cat([y for _, y in finetune.MixedBatches(collected, replay, 100, 40, 0.4, seed=3,
+                                                                weights=weights).epoch(1, 0, 40)])
+        counts[weight] = torch.bincount(labels, minlength=2).tolist()
+    collected_of_0 = counts[1.0][0] - 40 * 40  # the replay part is all class 0
+    assert abs(collected_of_0 - counts[1.0][1]) < 0.1 * 2400  # equal weights: balanced, as before
+    assert abs(counts[0.25][1] / 2400 - 0.2) < 0.03  # a quarter the chance: 0.25 / 1.25 of the collected part
+    equal = [y for _, y in finetune.MixedBatches(collected, replay, 100, 5, 0.4, seed=3, weights={1: 1.0}).epoch(1, 0, 5)]
+    plain = [y for _, y in finetune.MixedBatches(collected, replay, 100, 5, 0.4, seed=3).epoch(1, 0, 5)]
+    assert all(torch.equal(a, b) for a, b in zip(equal, plain))  # weights all 1: the very same batches
+    with pytest.raises(ValueError):
+        finetune.FinetuneSettings(new_word_weight=0)
+
+
 def test_variants_multiply_stroke_drawings_but_not_bitmaps():
     examples = datasets.synthetic(["circle", "line"], 3, seed=1)
     examples.bitmaps.append(("circle", np.zeros((28, 28), np.uint8)))
