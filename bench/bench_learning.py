@@ -48,8 +48,10 @@ NEW_MIN = 25  # a word outside the 40 is measured if the sample has at least thi
 
 
 def split_fold(examples: datasets.Examples, pool_size: int, seed: int):
-    """(pool, test): per category a seeded shuffle; the first min(pool_size, n - MIN_TEST) are the pool
-    (ordered: k shots = the first k), the rest the test set."""
+    """(pool, test): per category a seeded shuffle (one generator through the sorted categories, so
+    `--no-new`, which loads fewer words, gives the 40 another split: compare runs of the same kind);
+    the first min(pool_size, n - MIN_TEST) are the pool (ordered: k shots = the first k), the rest the
+    test set."""
     rng = np.random.default_rng(seed)
     items = [(c, "drawing", d) for c, d in examples.drawings] + [(c, "bitmap", b) for c, b in examples.bitmaps]
     by_category: dict[str, list] = {}

@@ -158,7 +158,7 @@ def replay_rasters(categories, drawable, per_category: int, seed: int, render: d
 
 class MixedBatches:
     """`steps` batches: `replay_share` of each from `replay`, the rest from `collected`, classes drawn
-    uniformly within each part. The training loop's data interface (one epoch of `steps` batches)."""
+    uniformly within each part (or, in the collected part, by `weights`: class index -> weight, 1 if absent). The training loop's data interface (one epoch of `steps` batches)."""
 
     def __init__(self, collected: datasets.RasterSet, replay: datasets.RasterSet, batch_size: int, steps: int,
                  replay_share: float, seed: int, rank: int = 0, device: torch.device = torch.device("cpu"),
