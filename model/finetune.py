@@ -44,16 +44,26 @@ LR = 1e-3  # peak of the one-cycle schedule: gentler than training from scratch 
 # varied): replay share 0.1 74.0% (0.6, no copies: 78.7% vs 80.0% at 0.4), peak lr 2e-3 77.7%, 4 steps
 # per drawing 77.7% (twice the time): the replay matters, the learning rate and more steps do not.
 REPLAY_SHARE = 0.4  # share of every batch taken from generated doodles
-REPLAY_PER_CATEGORY = 150  # generated doodles per category in the replay set (x3 images with prefixes)
-# Random prefixes of every drawing, besides itself: the learning curve (README) was measured with 2; a
-# fine-tune keeps them though training from scratch now renders 1 (model/training.py), unmeasured here.
-PREFIXES = 2
+REPLAY_PER_CATEGORY = 150  # generated doodles per category in the replay set (x2 images with a prefix)
+# Random prefixes of every drawing, besides itself, and mirror images: measured in session 8 with
+# bench/bench_learning.py --shots 1,5,20 --pool 50 (2 folds, 1 thread; the 40 alone / beside 22 new words
+# / the new words, macro top-1 on unseen real drawings; bundled model 73.3%):
+#   2 prefixes (before; 2 threads)  1: 71.2 / 66.0 / 23.3   5: 75.3 / 69.3 / 45.5   20: 77.8 / 72.6 / 52.6
+#   1 prefix                        1: 73.5 / 66.1 / 23.6   5: 75.3 / 69.5 / 46.3   20: 79.2 / 74.0 / 54.9
+#   1 prefix, mirror half (taken)   1: 73.7 / 67.3 / 27.6   5: 76.3 / 71.5 / 46.4   20: 79.0 / 74.3 / 53.5
+# (on the 40 alone, another split, 2 prefixes -> 1 -> 1 + mirror: 76.2 -> 75.8 -> 76.5 at 5, 79.1 -> 80.7 ->
+# 80.8 at 20; the mirror alone 74.4, 80.4). A doodle mirrored is still the same word (a cat facing left or
+# right), which generated doodles did not need (training from scratch, model/training.py: mirrored 56.4% vs
+# 59.6%) but a few real ones do; one prefix leaves more of each batch to whole drawings.
+PREFIXES = 1
+FLIP = 0.5  # chance of mirroring each training image
 
 
 def train_config(**overrides) -> TrainConfig:
-    """The training settings of a fine-tune (one pass of scheduled steps, BATCH, LR, PREFIXES), for
+    """The training settings of a fine-tune (one pass of scheduled steps, BATCH, LR, PREFIXES, FLIP), for
     train.py and the benchmarks alike; `overrides` are TrainConfig fields (seed, threads, ...)."""
-    return TrainConfig(**{"epochs": 1, "batch_size": BATCH, "lr": LR, "prefixes": PREFIXES, **overrides})
+    return TrainConfig(**{"epochs": 1, "batch_size": BATCH, "lr": LR, "prefixes": PREFIXES, "flip": FLIP,
+                          **overrides})
 # Stroke-level variation (model/variation.py) is for the words the replay does not hold (words taught
 # from players' drawings alone): measured with bench/bench_learning.py's fold 0 (macro top-1 on unseen
 # real drawings), varying every word's drawings made the 40 replayed words WORSE, since the copies crowd out

@@ -120,7 +120,8 @@ def train_on(args, runtime) -> int:
     if tuning:
         config = finetune.train_config()
     else:
-        streamed_tune = {"epochs": STREAM_FINETUNE_EPOCHS, "lr": finetune.LR, "prefixes": finetune.PREFIXES}
+        streamed_tune = {"epochs": STREAM_FINETUNE_EPOCHS, "lr": finetune.LR, "prefixes": finetune.PREFIXES,
+                         "flip": finetune.FLIP}
         config = training.TrainConfig(**(streamed_tune if args.init else {}))
     threads = args.threads or (distributed.default_threads(runtime) if runtime.local_world > 1 else None)
     overrides = {k: v for k, v in (("epochs", None if tuning else args.epochs), ("seed", args.seed),
