@@ -3,6 +3,7 @@
     python bench/bench_learning.py                          # 1/5/20/50 drawings a word, 2 folds
     python bench/bench_learning.py --shots 5,20 --folds 3 --no-prototype
     python bench/bench_learning.py --onsite 10000           # also time an on-site retraining
+    python bench/bench_learning.py --shots 20 --folds 1 --first-fold 1 --set lr=0.002   # one lever, one fold
 
 Real Quick, Draw! drawings from ../shared/quickdraw-sample (never trained on for the bundled model)
 stand in for players' drawings. Per fold (a seed) every category's drawings are shuffled; the first
@@ -154,6 +155,7 @@ def main(argv=None) -> int:
     p.add_argument("--sample", type=Path, default=SAMPLE_DIR, help="folder of real drawings")
     p.add_argument("--shots", default="1,5,20,50", help="collected drawings per word to fine-tune on")
     p.add_argument("--folds", type=int, default=2, help="random splits (seeds) to average over")
+    p.add_argument("--first-fold", type=int, default=0, help="the first split's seed (folds run from it)")
     p.add_argument("--no-new", action="store_true", help="only the 40 known words")
     p.add_argument("--no-prototype", action="store_true", help="new words' head rows start at random")
     p.add_argument("--no-known-only", action="store_true", help="skip the fine-tune on the 40 words alone")
@@ -169,8 +171,8 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
 
     shots = sorted({int(s) for s in args.shots.split(",") if s.strip()})
-    if not shots or shots[0] < 1 or args.folds < 1:
-        p.error("--shots must be positive integers and --folds at least 1")
+    if not shots or shots[0] < 1 or args.folds < 1 or args.first_fold < 0:
+        p.error("--shots must be positive integers, --folds at least 1 and --first-fold at least 0")
     if not args.sample.is_dir():
         print(f"real drawings not found at {args.sample}: nothing to measure")
         return 0
@@ -197,7 +199,7 @@ def main(argv=None) -> int:
     rows: dict[int, list] = {k: [] for k in shots}
     base_scores = []
     started = time.perf_counter()
-    for fold in range(args.folds):
+    for fold in range(args.first_fold, args.first_fold + args.folds):
         pool, test = split_fold(examples, args.pool or shots[-1], seed=fold)
         test_known, test_new = only(test, known), only(test, new)
         base_scores.append(top1(base, test_known))
@@ -206,7 +208,8 @@ def main(argv=None) -> int:
             t = time.perf_counter()
             row = [np.nan, np.nan, np.nan, len(mine) / len(known), np.nan]
             if not args.no_known_only:
-                row[0] = top1(fine_tune(checkpoint, known, [], mine, replay, fold, args.threads, settings, train_changes), test_known)
+                row[0] = top1(fine_tune(checkpoint, known, [], mine, replay, fold, args.threads, settings,
+                                        train_changes), test_known)
             taken = ""
             if new:
                 theirs = shots_examples(pool, k, new)
@@ -217,8 +220,9 @@ def main(argv=None) -> int:
                 taken = f"; {share:.1%} of old-word drawings taken by new words, e.g. " + ", ".join(
                     f"{t} -> {g} {n}" for t, g, n in pairs)
             rows[k].append(row)
-            print(f"  fold {fold + 1}/{args.folds} k={k}: known {row[0]:.1%}, known+new {row[1]:.1%} / new "
-                  f"{row[2]:.1%} (bundled {base_scores[-1]:.1%}; {time.perf_counter() - t:.0f} s){taken}", flush=True)
+            print(f"  fold {fold + 1 - args.first_fold}/{args.folds} (seed {fold}) k={k}: known {row[0]:.1%}, "
+                  f"known+new {row[1]:.1%} / new {row[2]:.1%} (bundled {base_scores[-1]:.1%}; "
+                  f"{time.perf_counter() - t:.0f} s){taken}", flush=True)
 
     baseline = float(np.mean(base_scores))
     print()

@@ -94,7 +94,7 @@ def new_words(counts: dict, known, minimum: int) -> dict:
 
 def training_options(args, counts: dict, known, adding: dict) -> list[str]:
     """train.py's options beyond the fixed ones: the words to add, the replay, the schedule."""
-    from model import finetune
+    from model import finetune, synth
 
     options = ["--categories", "+" + ",".join(adding)] if adding else []
     if args.synthetic is not None:
@@ -106,7 +106,10 @@ def training_options(args, counts: dict, known, adding: dict) -> list[str]:
     # train.py's own schedule, capped so that the kiosk gets its model within minutes
     taught = set(known) | set(adding)
     drawings = sum(n for w, n in counts.items() if w in taught)
-    return options + ["--steps", str(finetune.schedule(drawings, finetune.FinetuneSettings(max_steps=ONSITE_MAX_STEPS)))]
+    replayed = set() if args.synthetic == 0 else set(synth.categories_with_recipes())  # as train.py's replay
+    unreplayed = sum(n for w, n in counts.items() if w in taught and w not in replayed)
+    steps = finetune.schedule(drawings, finetune.FinetuneSettings(max_steps=ONSITE_MAX_STEPS), unreplayed)
+    return options + ["--steps", str(steps)]
 
 
 def run(args) -> dict:

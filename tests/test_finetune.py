@@ -24,6 +24,11 @@ def test_the_schedule_grows_with_what_was_collected_within_bounds():
     middle = int((finetune.MIN_STEPS + 1) / finetune.STEPS_PER_DRAWING) + 400
     assert finetune.MIN_STEPS < finetune.schedule(middle) < finetune.MAX_STEPS
     assert finetune.schedule(middle + 400) > finetune.schedule(middle)
+    # drawings of words taught from players' drawings alone are scheduled at their own rate
+    taught = finetune.FinetuneSettings(steps_per_drawing=2.0, taught_steps_per_drawing=3.0)
+    assert finetune.schedule(500, taught, taught=100) == 400 * 2 + 100 * 3
+    assert finetune.schedule(500, taught, taught=900) == 500 * 3  # never more taught than collected
+    assert finetune.schedule(500, taught) == 1000
     # a word drawn a few times: many varied copies each; often: fewer, then none; the budget stays bounded
     assert finetune.copies_for(1, 1) == finetune.MAX_COPIES and finetune.copies_for(0, 0) == 0
     assert finetune.copies_for(20, 20) == finetune.VARIED_TARGET // 20 - 1 > finetune.copies_for(40, 40) > 0

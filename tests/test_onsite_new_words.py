@@ -37,6 +37,8 @@ def test_the_job_trains_on_the_schedule_capped_for_the_kiosk_and_adds_its_words(
     args = retrain_job.parse_args(["--db", "k.db", "--init", "bundled", "--out-dir", "."])
     few = retrain_job.training_options(args, {"cat": 30, "sun": 10, "elsewhere": 500}, ["cat", "sun"], {})
     assert few == ["--steps", str(finetune.schedule(40))]           # words it does not learn do not count
+    taught = retrain_job.training_options(args, {"cat": 100, "piano": 40}, ["cat"], {"piano": 40})
+    assert taught == ["--categories", "+piano", "--steps", str(finetune.schedule(140, taught=40))]
     many = retrain_job.training_options(args, {"cat": 9000, "piano": 1000}, ["cat"], {"piano": 1000})
     assert many == ["--categories", "+piano", "--steps", str(onsite.ONSITE_MAX_STEPS)]
     assert onsite.ONSITE_MAX_STEPS < finetune.schedule(10_000)
