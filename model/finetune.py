@@ -60,6 +60,8 @@ REPLAY_PER_CATEGORY = 150  # generated doodles per category in the replay set (x
 #   2 prefixes (before; 2 threads)  1: 71.2 / 66.0 / 23.3   5: 75.3 / 69.3 / 45.5   20: 77.8 / 72.6 / 52.6
 #   1 prefix                        1: 73.5 / 66.1 / 23.6   5: 75.3 / 69.5 / 46.3   20: 79.2 / 74.0 / 54.9
 #   1 prefix, mirror half (taken)   1: 73.7 / 67.3 / 27.6   5: 76.3 / 71.5 / 46.4   20: 79.0 / 74.3 / 53.5
+# A third split at 5 a word (--first-fold 2, bundled 75.2% there): 2 prefixes 75.0 / 70.5 / 40.1, taken
+# 76.0 / 71.5 / 45.4.
 # (on the 40 alone, another split, 2 prefixes -> 1 -> 1 + mirror: 76.2 -> 75.8 -> 76.5 at 5, 79.1 -> 80.7 ->
 # 80.8 at 20; the mirror alone 74.4, 80.4). A doodle mirrored is still the same word (a cat facing left or
 # right), which generated doodles did not need (training from scratch, model/training.py: mirrored 56.4% vs
