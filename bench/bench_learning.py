@@ -246,8 +246,8 @@ def main(argv=None) -> int:
 def levers(assignments: list[str]) -> tuple[dict, dict]:
     """`--set FIELD=VALUE` lines -> (FinetuneSettings changes, TrainConfig changes), values parsed as the
     field's default is typed."""
-    settings_fields = {f.name: f for f in dataclasses.fields(finetune.FinetuneSettings)}
-    train_fields = {f.name: f for f in dataclasses.fields(training.TrainConfig)}
+    settings_fields = {f.name for f in dataclasses.fields(finetune.FinetuneSettings)}
+    train_fields = {f.name for f in dataclasses.fields(training.TrainConfig)}
     settings_changes, train_changes = {}, {}
     for assignment in assignments:
         name, _, text = assignment.partition("=")

@@ -295,14 +295,14 @@ def prepare(model: net.DoodleNet, categories, collected: datasets.Examples, new_
     if replay is None:  # (a caller running many fine-tunes passes the same replay set each time)
         replay = replay_rasters(categories, list(drawable), per, seed, render, workers, progress, shard)
     replayed = replayed_words(replay)
-    taught = sum(1 for c, _ in collected.drawings + collected.bitmaps if c not in replayed)
+    counts = Counter(c for c, _ in collected.drawings if c not in replayed)  # bitmaps are never varied
+    varied_total = sum(counts.values())
+    taught = varied_total + sum(1 for c, _ in collected.bitmaps if c not in replayed)
     steps = steps or schedule(n, settings, taught)
     # Varied copies only of the words the replay does not hold, fewer the more a word was drawn (the
     # measurements at COPIES_BUDGET), and no more than the steps will look at (a short run renders none).
     share = 1.0 if len(replay) == 0 else 1.0 - settings.replay_share
     looked_at = max(0, int(steps * batch_size * share) // max(own_images, 1) - 1)
-    counts = Counter(c for c, _ in collected.drawings if c not in replayed)  # bitmaps are never varied
-    varied_total = sum(counts.values())
     copies = {w: min(looked_at, copies_for(c, varied_total, settings)) for w, c in counts.items()}
     varied = with_variants(collected, copies, seed)
     rendered = datasets.rasterize_examples(varied, categories, render, workers, progress, shard)
