@@ -276,7 +276,8 @@ def grow_head(model: net.DoodleNet, new_rows: list[int], data: datasets.RasterSe
 
 def prepare(model: net.DoodleNet, categories, collected: datasets.Examples, new_words, batch_size: int,
             seed: int, render: datasets.RenderSettings, settings: FinetuneSettings = FinetuneSettings(),
-            drawable=(), replay_per_category: int | None = None, steps: int | None = None, epochs: int | None = None,
+            drawable=(), replay_per_category: int | None = None, steps: int | None = None, step_cap: int | None = None,
+            epochs: int | None = None,
             replay: datasets.RasterSet | None = None,
             workers: int = 1, progress: bool = False, shard=(0, 1), device=torch.device("cpu"),
             log=print) -> MixedBatches:
@@ -285,7 +286,7 @@ def prepare(model: net.DoodleNet, categories, collected: datasets.Examples, new_
 
     `steps` fixes the schedule; `epochs` sets it to that many passes over the collected drawings' images
     (whole + prefixes, variants not counted);
-    otherwise `schedule(len(collected))`. `replay_per_category` overrides the replay size (--synthetic);
+    otherwise `schedule(len(collected))`, at most `step_cap` steps (the kiosk's job). `replay_per_category` overrides the replay size (--synthetic);
     `replay` is a ready replay set."""
     n = len(collected)
     own_images = len(collected.drawings) * (1 + render.prefixes) + len(collected.bitmaps)
@@ -298,7 +299,7 @@ def prepare(model: net.DoodleNet, categories, collected: datasets.Examples, new_
     counts = Counter(c for c, _ in collected.drawings if c not in replayed)  # bitmaps are never varied
     varied_total = sum(counts.values())
     taught = varied_total + sum(1 for c, _ in collected.bitmaps if c not in replayed)
-    steps = steps or schedule(n, settings, taught)
+    steps = steps or min(schedule(n, settings, taught), step_cap or settings.max_steps)
     # Varied copies only of the words the replay does not hold, fewer the more a word was drawn (the
     # measurements at COPIES_BUDGET), and no more than the steps will look at (a short run renders none).
     share = 1.0 if len(replay) == 0 else 1.0 - settings.replay_share

@@ -92,10 +92,8 @@ def new_words(counts: dict, known, minimum: int) -> dict:
     return words_to_learn(counts, known, load_categories(assets.path("quickdraw_categories.txt")), minimum)
 
 
-def training_options(args, counts: dict, known, adding: dict) -> list[str]:
+def training_options(args, adding: dict) -> list[str]:
     """train.py's options beyond the fixed ones: the words to add, the replay, the schedule."""
-    from model import finetune, synth
-
     options = ["--categories", "+" + ",".join(adding)] if adding else []
     if args.synthetic is not None:
         options += ["--synthetic", str(args.synthetic)]
@@ -103,13 +101,8 @@ def training_options(args, counts: dict, known, adding: dict) -> list[str]:
         options += ["--calibrate", str(args.calibrate)]
     if args.epochs:
         return options + ["--epochs", str(args.epochs)]
-    # train.py's own schedule, capped so that the kiosk gets its model within minutes
-    taught = set(known) | set(adding)
-    drawings = sum(n for w, n in counts.items() if w in taught)
-    replayed = set() if args.synthetic == 0 else set(synth.categories_with_recipes())  # as train.py's replay
-    unreplayed = sum(n for w, n in counts.items() if w in taught and w not in replayed)
-    steps = finetune.schedule(drawings, finetune.FinetuneSettings(max_steps=ONSITE_MAX_STEPS), unreplayed)
-    return options + ["--steps", str(steps)]
+    # train.py's own schedule (by the drawings it trains on), capped so that the kiosk gets its model within minutes
+    return options + ["--step-cap", str(ONSITE_MAX_STEPS)]
 
 
 def run(args) -> dict:
@@ -139,7 +132,7 @@ def run(args) -> dict:
                                  "--holdout", "0")  # the snapshot has no held-out drawing left: train on all
         if adding:
             print(f"adding {len(adding)} new word(s): {adding}", flush=True)
-        command += training_options(args, counts, known, adding)
+        command += training_options(args, adding)
         print("running:", " ".join(command), flush=True)
         training = subprocess.Popen(command, env=child_environment(), preexec_fn=die_with_parent)
         signal.signal(signal.SIGTERM, lambda *_: (training.terminate(), sys.exit(143)))

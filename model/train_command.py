@@ -94,6 +94,8 @@ def train_model(args) -> int:
         fail("--steps schedules a fine-tune: give --init (and no --stream)")
     if args.steps is not None and args.epochs is not None:
         fail("give --steps or --epochs, not both")
+    if args.step_cap is not None and (not args.init or args.stream or args.steps is not None or args.epochs is not None):
+        fail("--step-cap caps a fine-tune's own schedule: give --init, and no --stream, --steps or --epochs")
     runtime = distributed.start(args.device, args.precision)  # joins torchrun's processes, if any
     try:
         if runtime.is_main:
@@ -216,7 +218,7 @@ def train_on(args, runtime) -> int:
         data = finetune.prepare(model, categories, train_set, new_words,
                                 training.per_process_batch(config.batch_size, runtime.world), config.seed,
                                 settings, drawable=drawable, replay_per_category=replay_n, steps=args.steps,
-                                epochs=args.epochs, workers=config.threads, progress=progress, shard=shard,
+                                step_cap=args.step_cap, epochs=args.epochs, workers=config.threads, progress=progress, shard=shard,
                                 device=runtime.device)
         if args.synthetic is None or args.synthetic:
             per = finetune.REPLAY_PER_CATEGORY if replay_n is None else replay_n

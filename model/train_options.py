@@ -28,6 +28,8 @@ def parse_args(argv, description: str) -> argparse.Namespace:
                    help="comma-separated names, a text file of names, or +names to extend the default list")
     p.add_argument("--epochs", type=int, help="passes over the training set (with --init: over the collected drawings, instead of the schedule)")
     p.add_argument("--steps", type=int, metavar="N", help="with --init: optimiser steps of the fine-tune (default: by how much was collected, model/finetune.py)")
+    p.add_argument("--step-cap", type=int, metavar="N",
+                   help="with --init: the fine-tune's own schedule, but at most N steps (the kiosk's on-site job)")
     p.add_argument("--batch-size", type=int, metavar="N", help="images per optimiser step, over all processes (default 256)")
     p.add_argument("--seed", type=int, help="seed for data, prefixes, init and shuffling")
     p.add_argument("--threads", type=int, help="CPU threads per process, and rasterising workers (default 2; cores/processes under torchrun)")
@@ -63,7 +65,7 @@ def fail(message: str) -> None:
 
 
 def check_numbers(args) -> None:
-    for name in ("synthetic", "epochs", "steps", "threads", "batch_size", "buffer", "save_every", "max_steps",
+    for name in ("synthetic", "epochs", "steps", "step_cap", "threads", "batch_size", "buffer", "save_every", "max_steps",
                  "calibrate"):
         value = getattr(args, name)
         if name == "synthetic" and value == 0 and getattr(args, "init", None):

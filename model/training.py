@@ -38,6 +38,7 @@ class TrainConfig:
     epochs: int = 3  # passes over the rasterised training set
     batch_size: int = 256  # images per optimiser step (over all processes together)
     lr: float = 3e-3  # peak learning rate of the one-cycle schedule (AdamW)
+    features_lr_scale: float = 1.0  # the conv layers' peak rate as a share of lr (the head keeps lr): fine-tuning
     weight_decay: float = 1e-4  # AdamW's decoupled weight decay
     label_smoothing: float = 0.1  # softer targets: calmer probabilities for the game's guesses
     seed: int = 1234  # seeds the synthetic data, the prefixes, the init, shuffling and augmentation
@@ -71,6 +72,8 @@ class TrainConfig:
             raise ValueError(f"need 0 < prefix_low <= prefix_high <= 1, got {self.prefix_low}, {self.prefix_high}")
         if self.lr <= 0:
             raise ValueError(f"lr must be positive, got {self.lr}")
+        if not 0.0 < self.features_lr_scale <= 1.0:
+            raise ValueError(f"features_lr_scale must be in (0, 1], got {self.features_lr_scale}")
 
     def to_dict(self) -> dict:
         d = dataclasses.asdict(self)
@@ -84,6 +87,17 @@ def augmentation(config: TrainConfig) -> AffineRanges | None:
         return None
     return AffineRanges(config.rotate, config.translate, tuple(config.scale), config.shear, config.flip,
                         config.augment_chunk)
+
+
+def parameter_groups(model: net.DoodleNet, config: TrainConfig) -> tuple[list[dict], list[float]]:
+    """The optimiser's parameter groups and their peak learning rates: one group at `lr`, or, with a
+    `features_lr_scale` below 1, the conv layers at that share of it and the rest (head) at `lr`."""
+    if config.features_lr_scale == 1.0:
+        return [{"params": list(model.parameters())}], [config.lr]
+    features = list(model.features.parameters())
+    ids = {id(p) for p in features}
+    rest = [p for p in model.parameters() if id(p) not in ids]
+    return [{"params": features}, {"params": rest}], [config.lr * config.features_lr_scale, config.lr]
 
 
 def derived_seed(*parts: int) -> int:
@@ -136,8 +150,9 @@ def train(model: net.DoodleNet, data, config: TrainConfig, progress: bool = True
     steps = runtime.all_min(data.steps_per_epoch)  # every process takes the same number of steps
     model.to(device, memory_format=torch.channels_last).train()
     stepper = runtime.wrap(model)
-    optimiser = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=config.lr, total_steps=config.epochs * steps)
+    groups, peaks = parameter_groups(model, config)
+    optimiser = torch.optim.AdamW(groups, lr=config.lr, weight_decay=config.weight_decay)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=peaks, total_steps=config.epochs * steps)
     scaler = runtime.scaler()
     ranges, generator = augmentation(config), torch.Generator()
     first_epoch, skip, global_step, history, running = 1, 0, 0, [], [0.0, 0.0, 0.0]

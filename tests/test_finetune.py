@@ -171,6 +171,20 @@ def test_train_py_learns_a_new_word_from_collected_drawings_alone(tmp_path, smal
     assert grown.shape[0] == 3 and not torch.equal(grown[:2], start["weights"]["head.weight"])  # trained
 
 
+def test_a_step_cap_shortens_the_fine_tunes_own_schedule_and_only_caps_it(tmp_path, small_model, capsys):
+    db = store_of(tmp_path / "p.db", {"circle": 12, "line": 12, "piano": 22})
+    assert finetune.schedule(46, taught=22) == finetune.MIN_STEPS  # what these few drawings get uncapped
+    for cap, steps in ((7, 7), (10_000, finetune.MIN_STEPS)):
+        out = tmp_path / f"cap{cap}.pt"
+        code = train_cli.main([str(a) for a in ["--init", small_model, "--db", db, "--categories", "+piano",
+                                                "--step-cap", cap, "--synthetic", 5, "--threads", 1, "--out", out,
+                                                "--eval", "none", "--quiet"]])
+        printed = capsys.readouterr().out
+        assert code == 0, printed
+        assert f"{steps} steps of 128" in printed
+        assert classify.read_checkpoint(out)["training"]["history"][0]["images"] == steps * 128
+
+
 def test_holdout_zero_trains_on_every_collected_drawing(tmp_path, small_model, capsys):
     db, out = store_of(tmp_path / "p.db", {"circle": 12, "line": 12, "piano": 22}), tmp_path / "all.pt"
     code = train_cli.main([str(a) for a in ["--init", small_model, "--db", db, "--categories", "+piano", "--steps", 5,
@@ -196,6 +210,9 @@ def test_a_new_word_without_drawings_or_recipe_is_refused_in_one_line(tmp_path, 
     (["--synthetic", 5, "--steps", 10], "--steps schedules a fine-tune"),
     (["--synthetic", 5, "--init", "bundled", "--steps", 10, "--epochs", 1], "not both"),
     (["--synthetic", 5, "--init", "bundled", "--steps", 0], "--steps must be at least 1"),
+    (["--synthetic", 5, "--step-cap", 10], "--step-cap caps a fine-tune's own schedule"),
+    (["--synthetic", 5, "--init", "bundled", "--step-cap", 10, "--steps", 5], "--step-cap caps"),
+    (["--synthetic", 5, "--init", "bundled", "--step-cap", 0], "--step-cap must be at least 1"),
 ])
 def test_schedule_options_are_checked(argv, message):
     with pytest.raises(SystemExit) as caught:

@@ -172,8 +172,30 @@ def test_new_categories_keep_the_trained_rows_of_the_old_ones():
     assert training.adapt_to_categories(model, ["a", "b", "c"], ["a", "b", "c"]) is model
 
 
+def test_a_features_learning_rate_scale_moves_the_conv_layers_that_much_less():
+    torch.manual_seed(0)
+    model = net.build(net.NetConfig(num_classes=3, widths=(4, 8)))
+    groups, peaks = training.parameter_groups(model, training.TrainConfig(lr=1e-3))
+    assert peaks == [1e-3] and len(groups[0]["params"]) == len(list(model.parameters()))
+    groups, peaks = training.parameter_groups(model, training.TrainConfig(lr=1e-3, features_lr_scale=0.25))
+    assert peaks == [0.25e-3, 1e-3]
+    assert {id(p) for p in groups[0]["params"]} == {id(p) for p in model.features.parameters()}
+    assert {id(p) for p in groups[1]["params"]} == {id(p) for p in model.head.parameters()}
+    # one step of AdamW moves every weight by about its group's rate (Adam's steps are ~lr in size)
+    data = datasets.RasterSet(torch.randint(0, 256, (8, 28, 28), dtype=torch.uint8), torch.arange(8) % 3,
+                              ("a", "b", "c"))
+    before = {name: p.detach().clone() for name, p in model.named_parameters()}
+    config = training.TrainConfig(epochs=1, batch_size=8, lr=1e-2, features_lr_scale=0.25, augment=False,
+                                  threads=1, weight_decay=0.0)
+    training.train(model, data, config, progress=False, log=lambda line: None)
+    moved = {name: (p.detach() - before[name]).abs().max().item() for name, p in model.named_parameters()}
+    conv, head = moved["features.0.weight"], moved["head.weight"]
+    assert 0 < conv < head / 2
+
+
 def test_train_config_refuses_nonsense_and_augmentation_moves_ink():
-    for bad in ({"epochs": 0}, {"prefix_low": 0.9, "prefix_high": 0.5}, {"lr": 0}, {"prefixes": -1}):
+    for bad in ({"epochs": 0}, {"prefix_low": 0.9, "prefix_high": 0.5}, {"lr": 0}, {"prefixes": -1},
+                {"features_lr_scale": 0}, {"features_lr_scale": 1.5}):
         with pytest.raises(ValueError):
             training.TrainConfig(**bad)
     images = net.to_input(torch.from_numpy(np.stack([strokes.rasterize(SQUARE)] * 16)))
