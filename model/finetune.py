@@ -52,6 +52,12 @@ LR = 1e-3  # peak of the one-cycle schedule: gentler than training from scratch 
 # drawings of words taught from players' drawings alone (TAUGHT_STEPS_PER_DRAWING = 3): beside the 40
 # 71.5 / 45.2 at 5 a word (defaults 71.5 / 46.4), 74.7 / 54.1 at 20 (74.3 / 53.5): within the folds'
 # spread, so it stays at 2, the same rate as any drawing.
+# Session 9: the conv layers at a share of the peak rate, the head at LR (TrainConfig.features_lr_scale,
+# `--set features_lr_scale=0.3`), to see whether the old words' loss beside new words is features pulled
+# towards the new words: 0.3 gives the 40 alone / beside 22 new words / the new words 75.7 / 69.5 / 46.3 at
+# 5 a word (defaults 76.3 / 71.5 / 46.4) and 78.6 / 73.9 / 53.9 at 20 (79.0 / 74.3 / 53.5), 2 folds; 0.1 on
+# fold 0 at 5 a word 76.4 / 69.6 / 47.8, with more of the old words' drawings taken (4.4% vs 3.6% at 0.3).
+# Held features do not keep the 40 from losing: the loss is in the head, so the scale stays 1.
 REPLAY_SHARE = 0.4  # share of every batch taken from generated doodles
 REPLAY_PER_CATEGORY = 150  # generated doodles per category in the replay set (x2 images with a prefix)
 # Random prefixes of every drawing, besides itself, and mirror images: measured in session 8 with

@@ -50,10 +50,31 @@ taken recipe (72.7% / 88.2%, pooled 72.2%): no label smoothing (0.1) 70.1% / 86.
 So the bundled model is trained on 3,750 doodles a word with one prefix each (the same 900,000
 images in three passes as 2,500 with two). Full size, on the real sample: macro top-1 / top-3
 72.7% / 89.0% -> 74.8% / 88.1%, pooled 71.2% / 87.8% -> 73.6% / 88.2%, bitmaps' top-1 and true
-recognitions in the README; 14 min 31 s from scratch on this machine. Not measured for lack of time on this 2-core machine (a
-lever costs ~4 minutes even small): width, depth and input size beyond the table at the top (each
-costs training time the 15-minute budget does not have here: 1,450 images/s on 2 threads), stroke-order
-channels, a small ensemble.
+recognitions in the README; 14 min 31 s from scratch on this machine.
+
+Session 9: width, depth and input size, at 900 doodles a word, one change from the bundled recipe
+(`bench/bench_seed.py --levers base,wide,deep,px32 --per-category 900`; training seconds on 2 threads;
+the network's forward pass on one thread at batch 1 relative to today's, measured side by side):
+
+    lever                                 macro top-1 / top-3   pooled   strokes  bitmaps   train   forward
+    base: 24-48-96, one conv a block          72.7% / 88.2%      72.2%    77.3%    71.8%    160 s    1x
+    wide: 32-64-128                           71.2% / 88.1%      71.7%    75.0%    71.3%    216 s    1.3x
+    deep: two convs a block                   75.3% / 87.7%      73.7%    78.3%    74.1%    416 s    2.7x
+    deep-last: a second conv on the 7x7 map   71.8% / 87.5%      72.3%    76.5%    72.3%    360 s*   1.55x
+    32 px raster (4x4 map averaged to 3x3)    strokes only (Google's bitmaps are 28 px): 72.6% vs 77.3%
+
+Depth is the lever that pays: +2.6 points of macro top-1 from the same doodles, more than the bundled
+model gets from four times as many (74.8% from 3,750 a word in ~870 s of rendering and training,
+against 75.3% here in ~460 s). It is not taken: its forward pass is 2.7x today's (about 2 ms on one
+thread here, 1.9 ms on session 5's faster machine), which puts `predict()` far past its 1 ms p50 goal,
+and every fine-tune (the kiosk's on-site retraining: 115 s of its 2 minutes today) would take about
+as much longer. (The test-time mirror and a small ensemble fail the same goal: two forward passes a
+guess.) Width, 32 px and depth where it is cheapest (deep-last, 170,128 parameters; * trained beside
+another run) lose outright. Stroke-order channels (the Kaggle 2018
+winners' extra inputs) are not tried: 1,800 of the 2,578 real test images are Google's bitmaps, which
+carry no stroke order, and the game's prefixes would need the channel too. Distilling a deep teacher
+into this network would need the teacher's forward pass on every augmented training image (~600 s
+more here), beyond the 15-minute budget.
 
 `NetConfig` is stored in every checkpoint as a plain dict (`config_to_dict`), so that
 `build(config_from_dict(d))` rebuilds exactly the same network before its weights are loaded.
@@ -77,7 +98,7 @@ class NetConfig:
     image_size: int = 28  # input raster side in pixels (Google's numpy_bitmap size)
     in_channels: int = 1  # 1 = ink only
     widths: tuple[int, ...] = (24, 48, 96)  # channels of each conv block; each block halves the raster
-    convs_per_block: int = 1  # conv3x3-BN-ReLU layers per block before its max-pool
+    convs_per_block: int | tuple[int, ...] = 1  # conv3x3-BN-ReLU layers per block before its max-pool (or one a block)
     pool_size: int = 3  # side of the grid the last block is averaged to (1 = global average)
     dropout: float = 0.3  # dropout before the linear head, against overfitting synthetic doodles
 
@@ -92,18 +113,29 @@ class NetConfig:
             raise ValueError(f"widths must be a non-empty list of positive ints, got {self.widths!r}")
         if self.image_size >> len(self.widths) < 1:
             raise ValueError(f"{len(self.widths)} pooling blocks shrink a {self.image_size}px raster to nothing")
-        if self.convs_per_block < 1:
-            raise ValueError(f"convs_per_block must be at least 1, got {self.convs_per_block}")
+        convs = self.convs_per_block
+        if isinstance(convs, tuple):
+            if len(convs) != len(self.widths) or not all(isinstance(c, int) and c >= 1 for c in convs):
+                raise ValueError(f"convs_per_block must be an int >= 1 or one per block, got {convs!r}")
+        elif not isinstance(convs, int) or convs < 1:
+            raise ValueError(f"convs_per_block must be at least 1, got {convs!r}")
         if not 1 <= self.pool_size <= self.image_size >> len(self.widths):
             raise ValueError(f"pool_size must be between 1 and the last block's side, got {self.pool_size}")
         if not 0.0 <= self.dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+
+    def block_convs(self) -> tuple[int, ...]:
+        """The conv layers of each block."""
+        convs = self.convs_per_block
+        return tuple(convs) if isinstance(convs, tuple) else (convs,) * len(self.widths)
 
 
 def config_to_dict(config: NetConfig) -> dict:
     """A plain dict of builtins, safe for `torch.load(..., weights_only=True)`."""
     d = dataclasses.asdict(config)
     d["widths"] = [int(w) for w in config.widths]
+    if isinstance(config.convs_per_block, tuple):
+        d["convs_per_block"] = list(config.convs_per_block)
     return d
 
 
@@ -118,6 +150,8 @@ def config_from_dict(d: dict) -> NetConfig:
     kwargs = dict(d)
     if "widths" in kwargs:
         kwargs["widths"] = tuple(int(w) for w in kwargs["widths"])
+    if isinstance(kwargs.get("convs_per_block"), list):
+        kwargs["convs_per_block"] = tuple(kwargs["convs_per_block"])
     try:
         return NetConfig(**kwargs)
     except TypeError as err:
@@ -132,8 +166,8 @@ class DoodleNet(nn.Module):
         self.config = config
         layers: list[nn.Module] = []
         channels = config.in_channels
-        for width in config.widths:
-            for _ in range(config.convs_per_block):
+        for width, convs in zip(config.widths, config.block_convs()):
+            for _ in range(convs):
                 # bias=False: BatchNorm's shift makes a conv bias redundant.
                 layers += [
                     nn.Conv2d(channels, width, kernel_size=3, padding=1, bias=False),

@@ -55,8 +55,8 @@ LIMITS = NetLimits()
 
 def activations(config: net.NetConfig) -> int:
     """Conv outputs one image produces through the blocks (each block works at half the last side)."""
-    return sum(config.convs_per_block * (config.image_size >> block) ** 2 * width
-               for block, width in enumerate(config.widths))
+    return sum(convs * (config.image_size >> block) ** 2 * width
+               for block, (width, convs) in enumerate(zip(config.widths, config.block_convs())))
 
 
 def check_config(config: net.NetConfig, limits: NetLimits = LIMITS) -> None:
@@ -70,7 +70,7 @@ def _bounded_tensors(config: net.NetConfig, limits: NetLimits) -> dict:
               ("in_channels", config.in_channels, limits.max_in_channels, "channels"),
               ("widths", len(config.widths), limits.max_blocks, "blocks"),
               ("widths", max(config.widths), limits.max_width, "channels in a block"),
-              ("convs_per_block", config.convs_per_block, limits.max_convs_per_block, "layers per block")]
+              ("convs_per_block", max(config.block_convs()), limits.max_convs_per_block, "layers per block")]
     for name, value, bound, unit in bounds:
         if value > bound:
             raise ValueError(f"network config {name}: {value:,} {unit} is beyond the limit of {bound:,}")

@@ -44,13 +44,14 @@ def net_limits_exceeded(config) -> bool:
     limits = net_limits.LIMITS
     return (config.num_classes > limits.max_classes or config.image_size > limits.max_image_size
             or max(config.widths) > limits.max_width or len(config.widths) > limits.max_blocks
-            or config.convs_per_block > limits.max_convs_per_block)
+            or max(config.block_convs()) > limits.max_convs_per_block)
 
 
 BIG_CONFIGS = {  # each asks for gigabytes once built or run, from a file of a few kilobytes
     "wide": ({"widths": [8, 16, 1_000_000]}, "widths: 1,000,000 channels in a block is beyond the limit"),
     "huge raster": ({"image_size": 100_000}, "image_size: 100,000 px is beyond the limit"),
     "deep": ({"convs_per_block": 500}, "convs_per_block: 500 layers per block is beyond the limit"),
+    "deep block": ({"widths": [8, 8], "convs_per_block": [1, 500]}, "convs_per_block: 500 layers per block is beyond"),
     "many inputs": ({"in_channels": 100_000}, "in_channels: 100,000 channels is beyond the limit"),
     "many parameters": ({"widths": [1024, 1024, 1024], "convs_per_block": 2}, "parameters"),
     "many activations": ({"image_size": 128, "widths": [1024, 16, 16]}, "activations per image"),

@@ -20,6 +20,9 @@ def test_parameter_count_matches_a_hand_count():
     # two convs per block: + conv 4->4 = 144 and BatchNorm(4) = 8
     model = net.build(net.NetConfig(num_classes=2, widths=(4,), pool_size=1, convs_per_block=2))
     assert net.parameter_count(model) == 36 + 8 + 144 + 8 + 10
+    # convs a block given per block: 1 in the first, 2 in the second (conv 4->6 = 216, BN 12, conv 6->6 = 324, BN 12)
+    model = net.build(net.NetConfig(num_classes=2, widths=(4, 6), pool_size=1, convs_per_block=(1, 2)))
+    assert net.parameter_count(model) == 36 + 8 + 216 + 12 + 324 + 12 + 14
     # a 3x3 grid before the head: linear (4 * 9) -> 2 = 74
     model = net.build(net.NetConfig(num_classes=2, widths=(4,), pool_size=3))
     assert net.parameter_count(model) == 36 + 8 + 74
@@ -40,6 +43,9 @@ def test_config_survives_the_plain_dict_of_a_checkpoint():
     d = net.config_to_dict(config)
     assert d["widths"] == [8, 16] and all(type(v) in (int, float, list) for v in d.values())
     assert net.config_from_dict(d) == config
+    config = net.NetConfig(num_classes=5, widths=(8, 16), convs_per_block=(1, 2))
+    d = net.config_to_dict(config)
+    assert d["convs_per_block"] == [1, 2] and net.config_from_dict(d) == config
 
 
 def test_same_config_and_seed_build_the_same_weights():
@@ -57,6 +63,9 @@ def test_same_config_and_seed_build_the_same_weights():
     ({"widths": [8, 8, 8, 8, 8, 8]}, "pooling"),
     ({"dropout": 1.0}, "dropout"),
     ({"convs_per_block": 0}, "convs_per_block"),
+    ({"convs_per_block": [1, 2]}, "one per block"),  # three blocks
+    ({"convs_per_block": [1, 0, 1]}, "convs_per_block"),
+    ({"convs_per_block": ["1", 1, 1]}, "convs_per_block"),
     ({"pool_size": 4}, "pool_size"),
     ({"pool_size": 0}, "pool_size"),
 ])
