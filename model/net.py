@@ -53,14 +53,16 @@ images in three passes as 2,500 with two). Full size, on the real sample: macro 
 recognitions in the README; 14 min 31 s from scratch on this machine.
 
 Session 9: width, depth and input size, at 900 doodles a word, one change from the bundled recipe
-(`bench/bench_seed.py --levers base,wide,deep,px32 --per-category 900`; training seconds on 2 threads;
-the network's forward pass on one thread at batch 1 relative to today's, measured side by side):
+(`bench/bench_seed.py --levers base,wide,deep,deep-last,deep-narrow,px32 --per-category 900`; training
+seconds on 2 threads; the network's forward pass on one thread at batch 1 relative to today's,
+measured side by side):
 
     lever                                 macro top-1 / top-3   pooled   strokes  bitmaps   train   forward
     base: 24-48-96, one conv a block          72.7% / 88.2%      72.2%    77.3%    71.8%    160 s    1x
     wide: 32-64-128                           71.2% / 88.1%      71.7%    75.0%    71.3%    216 s    1.3x
     deep: two convs a block                   75.3% / 87.7%      73.7%    78.3%    74.1%    416 s    2.7x
     deep-last: a second conv on the 7x7 map   71.8% / 87.5%      72.3%    76.5%    72.3%    360 s*   1.55x
+    deep-narrow: two convs a block, 16-32-64  74.3% / 87.9%      73.2%    77.3%    73.2%    243 s*   1.6x
     32 px raster (4x4 map averaged to 3x3)    strokes only (Google's bitmaps are 28 px): 72.6% vs 77.3%
 
 Depth is the lever that pays: +2.6 points of macro top-1 from the same doodles, more than the bundled
@@ -68,13 +70,20 @@ model gets from four times as many (74.8% from 3,750 a word in ~870 s of renderi
 against 75.3% here in ~460 s). It is not taken: its forward pass is 2.7x today's (about 2 ms on one
 thread here, 1.9 ms on session 5's faster machine), which puts `predict()` far past its 1 ms p50 goal,
 and every fine-tune (the kiosk's on-site retraining: 115 s of its 2 minutes today) would take about
-as much longer. (The test-time mirror and a small ensemble fail the same goal: two forward passes a
-guess.) Width, 32 px and depth where it is cheapest (deep-last, 170,128 parameters; * trained beside
-another run) lose outright. Stroke-order channels (the Kaggle 2018
-winners' extra inputs) are not tried: 1,800 of the 2,578 real test images are Google's bitmaps, which
-carry no stroke order, and the game's prefixes would need the channel too. Distilling a deep teacher
-into this network would need the teacher's forward pass on every augmented training image (~600 s
-more here), beyond the 15-minute budget.
+as much longer. Nor does depth alone reach issue 13's 78%: the deep network on 1,500 doodles a word
+(`--levers deep --per-category 1500`, 1,158 s of training beside another run, ~700 s quiet) scores
+74.9% / 89.1% (pooled 75.5%, strokes 79.5%, bitmaps 75.6%): pooled +1.8 over 900 a word, macro none
+(75.3%), so what is left is mostly the generator's gap to real doodles, not the network's size.
+(The test-time mirror and a small ensemble fail the latency goal too: two forward passes a guess.)
+Width, 32 px and depth where it is cheapest (deep-last, 170,128 parameters; * trained beside another
+run; its forward 1.2x when measured again quiet) lose outright. Depth on narrower blocks (deep-narrow,
+95,096 parameters) keeps +1.6 of the +2.6 (pooled +1.0) at 1.6x today's forward pass (1.16-1.22 ms
+against 0.73-0.75 ms, side by side on a quiet machine): not taken either, since `predict()` already
+misses its 1 ms p50 on this machine. Stroke-order channels (the Kaggle 2018 winners' extra inputs)
+are not tried: 1,800 of the 2,578 real test images are Google's bitmaps, which carry no stroke order,
+and the game's prefixes would need the channel too. Distilling a deep teacher into this network would
+need the teacher's forward pass on every augmented training image (~600 s more here), beyond the
+15-minute budget.
 
 `NetConfig` is stored in every checkpoint as a plain dict (`config_to_dict`), so that
 `build(config_from_dict(d))` rebuilds exactly the same network before its weights are loaded.

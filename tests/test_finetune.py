@@ -42,6 +42,17 @@ def test_bad_settings_are_refused():
             finetune.FinetuneSettings(**bad)
 
 
+def test_replay_share_scales_by_replayed_words_only_when_asked():
+    collected = datasets.Examples(drawings=[("circle", [[[0, 1], [0, 1]]]), ("piano", [[[0, 1], [1, 0]]])])
+    fixed, by_words = finetune.FinetuneSettings(), finetune.FinetuneSettings(replay_by_words=True)
+    assert finetune.replay_share(fixed, {"circle", "line"}, collected) == finetune.REPLAY_SHARE  # the default
+    # a new word beside two replayed ones: two thirds of the share, so each class keeps its part of a batch
+    assert finetune.replay_share(by_words, {"circle", "line"}, collected) == pytest.approx(0.4 * 2 / 3)
+    only_old = datasets.Examples(drawings=[("circle", [[[0, 1], [0, 1]]])])
+    assert finetune.replay_share(by_words, {"circle", "line"}, only_old) == pytest.approx(0.4)  # no new words
+    assert finetune.replay_share(by_words, set(), collected) == pytest.approx(0.4)  # nothing replayed
+
+
 def test_batches_mix_replay_and_balanced_collected_images_reproducibly():
     collected = raster([0] * 95 + [1] * 5)  # one word drawn 95 times, one 5 times
     replay = raster([2] * 10 + [3] * 10, value=9)
