@@ -64,7 +64,10 @@ measured side by side):
     deep-last: a second conv on the 7x7 map   71.8% / 87.5%      72.3%    76.5%    72.3%    360 s*   1.55x
     deep-narrow: two convs a block, 16-32-64  74.3% / 87.9%      73.2%    77.3%    73.2%    243 s*   1.6x
     32 px raster (4x4 map averaged to 3x3)    strokes only (Google's bitmaps are 28 px): 72.6% vs 77.3%
-    mirror images in training, half / a quarter    71.6% / 87.4% (71.8%), 70.8% / 88.1% (71.6%)
+    mirrored in training, half the images     71.6% / 87.4%      71.8%    76.6%    70.9%    179 s    1x
+    mirrored in training, a quarter           70.8% / 88.1%      71.6%    74.8%    71.1%    172 s    1x
+    weight average (EMA), decay 0.99 a step   72.7% / 88.2%      72.0%    77.3%    71.6%    228 s*   1x
+    weight average (EMA), decay 0.995         67.0% / 86.1%      67.8%    70.7%    67.2%    186 s    1x
 
 Depth is the lever that pays: +2.6 points of macro top-1 from the same doodles, more than the bundled
 model gets from four times as many (74.8% from 3,750 a word in ~870 s of rendering and training,
@@ -77,7 +80,9 @@ as much longer. Nor does depth alone reach issue 13's 78%: the deep network on 1
 (75.3%), so what is left is mostly the generator's gap to real doodles, not the network's size.
 (The test-time mirror and a small ensemble fail the latency goal too: two forward passes a guess;
 and mirrored images in training do not bring the test-time mirror's gain: -1.1 and -1.9 points, so
-that gain is the averaging of two views, not doodles facing the other way.)
+that gain is the averaging of two views, not doodles facing the other way. Averaging the weights
+instead, free at guess time, gives nothing: the one-cycle schedule already ends at a tiny rate, and
+an average reaching further back takes in the weights of its fast middle.)
 Width, 32 px and depth where it is cheapest (deep-last, 170,128 parameters; * trained beside another
 run; its forward 1.2x when measured again quiet) lose outright. Depth on narrower blocks (deep-narrow,
 95,096 parameters) keeps +1.6 of the +2.6 (pooled +1.0) at 1.6x today's forward pass (1.16-1.22 ms

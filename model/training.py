@@ -134,12 +134,14 @@ class MemoryBatches:
 
 
 def train(model: net.DoodleNet, data, config: TrainConfig, progress: bool = True, log=print,
-          runtime: Runtime | None = None, resume: train_state.Resume | None = None) -> list[dict]:
+          runtime: Runtime | None = None, resume: train_state.Resume | None = None,
+          after_step=None) -> list[dict]:
     """Train `model` in place; returns per-epoch stats (loss, accuracy, images/s, seconds).
 
     `data` is a RasterSet (this process's shard) or a stream with `steps_per_epoch`, `images_total` and
     `epoch(epoch, skip, steps)`. `runtime` says where and how (default: this CPU, fp32, one process);
-    `resume` writes snapshots and continues from one. The model ends on the CPU in eval mode.
+    `resume` writes snapshots and continues from one; `after_step(global_step)`, if given, is called
+    after every optimiser step (a bench's weight average). The model ends on the CPU in eval mode.
     """
     runtime = runtime or Runtime()
     device = runtime.device
@@ -205,6 +207,8 @@ def train(model: net.DoodleNet, data, config: TrainConfig, progress: bool = True
             schedule.step()
             sums += torch.stack([loss_sum.detach(), (logits.argmax(1) == y).sum(), valid]).to(sums.dtype)
             global_step, done_here = global_step + 1, done_here + len(y)
+            if after_step is not None:
+                after_step(global_step)
             bar.update()
             if progress and step % 10 == 0:
                 loss_so_far, correct, seen = sums.tolist()

@@ -193,6 +193,19 @@ def test_a_features_learning_rate_scale_moves_the_conv_layers_that_much_less():
     assert 0 < conv < head / 2
 
 
+def test_after_step_sees_every_optimiser_step_in_order():
+    torch.manual_seed(0)
+    model = net.build(net.NetConfig(num_classes=3, widths=(4, 8)))
+    data = datasets.RasterSet(torch.randint(0, 256, (20, 28, 28), dtype=torch.uint8), torch.arange(20) % 3,
+                              ("a", "b", "c"))
+    seen, weights = [], []
+    config = training.TrainConfig(epochs=2, batch_size=8, augment=False, threads=1)
+    training.train(model, data, config, progress=False, log=lambda line: None,
+                   after_step=lambda step: (seen.append(step), weights.append(model.head.weight.sum().item())))
+    assert seen == [1, 2, 3, 4, 5, 6]  # 3 batches of 8 (the last of 4) a pass, two passes
+    assert len(set(weights)) == 6  # called after each step moved the weights
+
+
 def test_train_config_refuses_nonsense_and_augmentation_moves_ink():
     for bad in ({"epochs": 0}, {"prefix_low": 0.9, "prefix_high": 0.5}, {"lr": 0}, {"prefixes": -1},
                 {"features_lr_scale": 0}, {"features_lr_scale": 1.5}):
