@@ -87,8 +87,7 @@ def run_lever(name: str, lever: dict, per_category: int, real, categories, seed:
         after_step = lambda step: average.update_parameters(model)  # noqa: E731
     training.train(model, data, config, progress=False, log=lambda line: None, after_step=after_step)
     if average is not None:
-        model.load_state_dict(average.module.state_dict())
-        model.eval()
+        model.load_state_dict(average.module.state_dict())  # train() has left the model in eval mode
     trained = time.perf_counter() - started - rendered
     clf = classify.Classifier(model, categories)
     strokes_only = datasets.Examples(drawings=real.drawings, bitmaps=[])

@@ -42,3 +42,14 @@ def file_store(tmp_path):
     from model.store import Store
     with Store(tmp_path / "nested" / "dir" / "pennydraw.db") as store:
         yield store
+
+
+@pytest.fixture
+def run_train(capsys):
+    """train.py's `main` on `argv` (anything `str` takes): returns (exit code, what it printed)."""
+    from model import train_command
+
+    def run(argv):
+        code = train_command.main([str(a) for a in argv])
+        return code, capsys.readouterr().out
+    return run

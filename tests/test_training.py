@@ -1,11 +1,6 @@
 """Data sources, rasterising, the training loop, evaluation arithmetic and the train.py command line."""
 import dataclasses
 import json
-import os
-import signal
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,7 +12,6 @@ from model.quickdraw import formats
 from model.evaluate import evaluate, format_report
 from model.store import Store
 
-ROOT = Path(__file__).resolve().parents[1]
 FOUR = ["circle", "line", "zigzag", "star"]
 CIRCLE = [[[50 + 40 * np.cos(a) for a in np.linspace(0, 6.3, 30)],
            [50 + 40 * np.sin(a) for a in np.linspace(0, 6.3, 30)]]]
@@ -240,16 +234,10 @@ def test_batched_affine_is_torchvisions_affine(angle, tx, ty, scale, shear):
 
 # ---- train.py ----------------------------------------------------------------------------------
 
-def run_cli(argv, capsys):
-    code = train_cli.main([str(a) for a in argv])
-    return code, capsys.readouterr().out
-
-
-def test_cli_trains_on_synthetic_and_player_drawings_and_records_the_model(tmp_path, capsys):
+def test_cli_trains_on_synthetic_and_player_drawings_and_records_the_model(tmp_path, run_train):
     db, out = make_store(tmp_path / "p.db"), tmp_path / "m.pt"
-    code, printed = run_cli(["--synthetic", 12, "--db", db, "--categories", "circle,line,zigzag", "--epochs", 1,
-                             "--calibrate", 4,
-                             "--threads", 1, "--out", out, "--eval", "none", "--quiet"], capsys)
+    code, printed = run_train(["--synthetic", 12, "--db", db, "--categories", "circle,line,zigzag", "--epochs", 1,
+                               "--calibrate", 4, "--threads", 1, "--out", out, "--eval", "none", "--quiet"])
     assert code == 0 and out.is_file()
     clf = classify.Classifier.load(out)
     assert clf.categories == ("circle", "line", "zigzag")
@@ -263,25 +251,25 @@ def test_cli_trains_on_synthetic_and_player_drawings_and_records_the_model(tmp_p
     assert record["version"] == clf.version and record["player_examples"] == 2 and record["active"]
 
 
-def test_cli_eval_only_prints_the_table(tmp_path, capsys):
+def test_cli_eval_only_prints_the_table(tmp_path, run_train):
     model = net.build(net.NetConfig(num_classes=3, widths=(4,)))
     checkpoint = classify.make_checkpoint(model, model.config, ["circle", "line", "square"], "v-eval")
     path = classify.save_checkpoint(checkpoint, tmp_path / "c.pt")
     folder = write_quickdraw_dir(tmp_path / "qd")
-    code, printed = run_cli(["--eval-only", "--checkpoint", path, "--quickdraw", folder, "--eval", "none"], capsys)
+    code, printed = run_train(["--eval-only", "--checkpoint", path, "--quickdraw", folder, "--eval", "none"])
     assert code == 0
     assert "== quickdraw:qd: 6 examples (3 drawings, 3 bitmaps) in 3 categories ==" in printed
     assert "overall (mean over 3 categories)" in printed and "early recognition" in printed
     assert "true recognitions" in printed and "false recognitions" in printed  # the rules side by side
 
 
-def test_recalibrate_writes_the_temperature_and_thresholds_into_an_old_checkpoint(tmp_path, capsys):
+def test_recalibrate_writes_the_temperature_and_thresholds_into_an_old_checkpoint(tmp_path, run_train):
     model = net.build(net.NetConfig(num_classes=3, widths=(4,)))
     checkpoint = classify.make_checkpoint(model, model.config, ["circle", "line", "square"], "v-old",
                                           data={"seed": 7})
     path = classify.save_checkpoint(checkpoint, tmp_path / "old.pt")
     assert classify.Classifier.load(path).temperature == 1.0  # an old checkpoint: T = 1, the old rule
-    code, printed = run_cli(["--recalibrate", "--checkpoint", path, "--calibrate", 2], capsys)
+    code, printed = run_train(["--recalibrate", "--checkpoint", path, "--calibrate", 2])
     assert code == 0 and "wrote the temperature" in printed
     clf = classify.Classifier.load(path)
     assert clf.version == "v-old" and set(clf.rule.thresholds) == {"circle", "line", "square"}
@@ -316,88 +304,3 @@ def test_category_lists_restrict_extend_or_come_from_a_file(tmp_path):
     names = tmp_path / "names.txt"
     names.write_text("# mine\nx\ny\n\nx\n")
     assert train_cli.choose_categories(str(names), ["a"]) == ["x", "y"]
-
-
-# ---- resuming -----------------------------------------------------------------------------------
-
-RESUMABLE = ["--synthetic", 30, "--categories", "circle,line,zigzag", "--epochs", 3, "--batch-size", 16, "--calibrate", 2,
-             "--threads", 1, "--eval", "none", "--quiet"]
-# Runs train.py in a child process that SIGKILLs itself while its second snapshot is being written:
-# after the new file's bytes are out but before it replaces the previous snapshot.
-DIES_MID_SAVE = """
-import os, runpy, signal, sys
-saves = []
-real_fsync = os.fsync
-def fsync(fd):
-    saves.append(fd)
-    if len(saves) == 2:
-        os.kill(os.getpid(), signal.SIGKILL)
-    real_fsync(fd)
-os.fsync = fsync
-sys.argv = ["train.py"] + sys.argv[1:]
-runpy.run_path("train.py", run_name="__main__")
-"""
-
-
-def weights_of(path):
-    return torch.load(path, weights_only=True)["weights"]
-
-
-def same_weights(a, b):
-    return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
-
-
-def uninterrupted(tmp_path, capsys):
-    out = tmp_path / "whole.pt"
-    assert run_cli(RESUMABLE + ["--out", out], capsys)[0] == 0
-    return out
-
-
-def test_a_paused_run_resumes_and_ends_exactly_where_an_uninterrupted_one_does(tmp_path, capsys):
-    whole = uninterrupted(tmp_path, capsys)
-    state, out = tmp_path / "run.state", tmp_path / "resumed.pt"
-    code, printed = run_cli(RESUMABLE + ["--out", out, "--resume", state, "--max-steps", 5, "--save-every", 2], capsys)
-    assert code == 0 and "paused" in printed and state.is_file() and not out.exists()
-    code, printed = run_cli(RESUMABLE + ["--out", out, "--resume", state, "--max-steps", 14], capsys)  # past an epoch
-    assert code == 0 and "resuming from" in printed and "epoch 1, step 5 of 12" in printed
-    code, printed = run_cli(RESUMABLE + ["--out", out, "--resume", state], capsys)
-    assert code == 0 and "epoch 2, step 2 of 12" in printed and out.is_file()
-    assert same_weights(weights_of(out), weights_of(whole))
-    histories = [torch.load(p, weights_only=True)["training"]["history"] for p in (out, whole)]
-    assert [h["loss"] for h in histories[0]] == [h["loss"] for h in histories[1]]
-    code, printed = run_cli(RESUMABLE + ["--out", out, "--resume", state], capsys)  # finished: nothing to redo
-    assert code == 0 and "nothing left to train" in printed and same_weights(weights_of(out), weights_of(whole))
-
-
-def test_a_run_killed_while_saving_resumes_from_its_last_whole_snapshot(tmp_path, capsys):
-    whole = uninterrupted(tmp_path, capsys)
-    state, out = tmp_path / "run.state", tmp_path / "resumed.pt"
-    argv = [str(a) for a in RESUMABLE + ["--out", out, "--resume", state, "--save-every", 4]]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    killed = subprocess.run([sys.executable, "-c", DIES_MID_SAVE, *argv], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=120)
-    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
-    assert not out.exists() and state.is_file()
-    snapshot = torch.load(state, weights_only=True)
-    assert snapshot["position"] == {"epoch": 1, "step": 4, "global_step": 4}  # the first save; the second died
-    code, printed = run_cli(argv, capsys)
-    assert code == 0 and "epoch 1, step 4 of 12" in printed
-    assert same_weights(weights_of(out), weights_of(whole))
-
-
-def test_snapshots_of_another_job_or_broken_ones_are_refused(tmp_path, capsys):
-    state = tmp_path / "run.state"
-    assert run_cli(RESUMABLE + ["--out", tmp_path / "a.pt", "--resume", state, "--max-steps", 2], capsys)[0] == 0
-    for argv, message in [
-        (RESUMABLE + ["--epochs", 4, "--resume", state], "training.epochs: 3 in the snapshot, 4 now"),
-        (RESUMABLE + ["--categories", "circle,line", "--resume", state], "another training job"),
-        (RESUMABLE + ["--resume", classify.BUNDLED_PATH], "not a pennydraw training snapshot"),
-        (RESUMABLE + ["--resume", tmp_path / "cut.state"], "not a readable training snapshot"),
-        (RESUMABLE + ["--max-steps", 3], "--max-steps needs --resume"),
-        (RESUMABLE + ["--save-every", 0, "--resume", state], "--save-every must be at least 1"),
-    ]:
-        (tmp_path / "cut.state").write_bytes(state.read_bytes()[:300])
-        with pytest.raises(SystemExit) as caught:
-            train_cli.main([str(a) for a in argv])
-        assert message in str(caught.value.code), (argv, caught.value.code)
-    capsys.readouterr()
