@@ -120,18 +120,30 @@ class Voice:
         except pygame.error:
             return False
 
-    def close(self) -> None:
+    def close(self, timeout: float = 2.0) -> None:
+        """Stop the voice; wait up to `timeout` s for the worker, which removes its own WAV folder.
+
+        The folder is never removed from here: a sentence being synthesised cannot be interrupted
+        (espeak writes its WAV at the end), and the suite once aborted natively while this method
+        deleted the folder beside a running worker. A worker still busy after `timeout` finishes
+        its sentence, plays nothing more and cleans up as it exits.
+        """
         with self._wake:
             self._closed = True
             self._wake.notify()
-        if self._thread is not None:
-            self._thread.join(timeout=2.0)
-        if self._folder is not None:
-            shutil.rmtree(self._folder, ignore_errors=True)
         self.available = False
+        if self._thread is not None:
+            self._thread.join(timeout=timeout)
 
     # --- worker thread ------------------------------------------------------------------------
     def _run(self) -> None:
+        try:
+            self._speak_until_closed()
+        finally:
+            if self._folder is not None:
+                shutil.rmtree(self._folder, ignore_errors=True)
+
+    def _speak_until_closed(self) -> None:
         try:
             engine = self._pyttsx3.init("espeak")
             engine.setProperty("rate", self.rate)
@@ -164,6 +176,8 @@ class Voice:
                 with contextlib.redirect_stdout(io.StringIO()):
                     engine.save_to_file(text, str(path))
                     engine.runAndWait()
+                if self._closed:
+                    return  # closed while synthesising: the mixer may already be shut down
                 sound = pygame.mixer.Sound(str(path))
                 if interrupt and self._channel is not None:
                     self._channel.stop()
@@ -171,6 +185,8 @@ class Voice:
                     # Let the previous sentence end instead of cutting into it...
                     while self._channel.get_busy() and not self._closed and self._pending is None:
                         pygame.time.wait(20)
+                    if self._closed:
+                        return
                     if self._pending is not None:
                         continue  # ...unless something newer is waiting: this one is stale.
                 self._channel = sound.play()

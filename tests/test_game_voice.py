@@ -124,3 +124,54 @@ def test_real_speech_through_espeak_and_the_dummy_sound_card():
     finally:
         voice.close()
         pygame.mixer.quit()
+
+
+class SlowEngine:
+    """A pyttsx3 engine whose synthesis waits for the test, then writes a real (silent) WAV."""
+
+    def __init__(self):
+        self.synthesising = __import__("threading").Event()
+        self.release = __import__("threading").Event()
+        self.path = None
+
+    def setProperty(self, name, value):
+        pass
+
+    def getProperty(self, name):
+        return []
+
+    def save_to_file(self, text, path):
+        self.path = path
+
+    def runAndWait(self):
+        import wave
+        self.synthesising.set()
+        self.release.wait(10)
+        with wave.open(self.path, "wb") as f:
+            f.setnchannels(1), f.setsampwidth(2), f.setframerate(22050)
+            f.writeframes(b"\0\0" * 2205)
+
+
+def test_closing_while_a_sentence_is_synthesised_leaves_the_worker_its_folder(monkeypatch):
+    import pyttsx3
+
+    engine = SlowEngine()
+    monkeypatch.setattr(pyttsx3, "init", lambda *args, **kwargs: engine)
+    voice = Voice()
+    try:
+        if not voice.start():
+            pytest.skip("no mixer on this machine")
+        folder = voice._folder
+        voice.say("I see a cat")
+        assert engine.synthesising.wait(5)
+        voice.close(timeout=0.1)                 # the worker is still inside espeak
+        assert voice._thread.is_alive() and folder.is_dir()
+        assert not voice.available and not voice.busy
+        engine.release.set()                     # espeak finishes and writes into the folder
+        voice._thread.join(5)
+        assert not voice._thread.is_alive()
+        assert not folder.exists()               # the worker cleaned up as it left
+        assert voice.spoken == []                # and played nothing after close()
+    finally:
+        engine.release.set()
+        pygame.mixer.quit()
