@@ -44,6 +44,7 @@ LEVERS = {
     "deep": {"net": {"convs_per_block": 2}},
     "deep-last": {"net": {"convs_per_block": (1, 1, 2)}},  # a second conv only on the 7x7 map
     "deep-narrow": {"net": {"convs_per_block": 2, "widths": (16, 32, 64)}},
+    "deep-20": {"net": {"convs_per_block": 2, "widths": (20, 40, 80)}},
     "px32": {"net": {"image_size": 32}},
     "smooth-0": {"train": {"label_smoothing": 0.0}},
     "lr-5e-3": {"train": {"lr": 5e-3}},

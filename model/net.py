@@ -87,7 +87,24 @@ Width, 32 px and depth where it is cheapest (deep-last, 170,128 parameters; * tr
 run; its forward 1.2x when measured again quiet) lose outright. Depth on narrower blocks (deep-narrow,
 95,096 parameters) keeps +1.6 of the +2.6 (pooled +1.0) at 1.6x today's forward pass (1.16-1.22 ms
 against 0.73-0.75 ms, side by side on a quiet machine): not taken either, since `predict()` already
-misses its 1 ms p50 on this machine. Stroke-order channels (the Kaggle 2018 winners' extra inputs)
+misses its 1 ms p50 on this machine. Session 10, on a machine about twice as fast (the bundled model's `predict()` p50 0.45 ms, p99 0.83 ms;
+base at 900 a word 72.8% / 88.0%, pooled 72.1%, in 77 s of training), the deep networks again, with
+`predict()` (rasterising included, 1 thread, 500 generated drawings) measured side by side:
+
+    lever                                 macro top-1 / top-3   pooled   train   predict p50 / p99
+    base: 24-48-96, one conv a block          72.8% / 88.0%      72.1%     77 s   0.41 / 0.65 ms
+    deep-narrow: two convs a block, 16-32-64  73.9% / 88.0%      73.0%     66 s   0.54 / 0.79 ms
+    deep-20: two convs a block, 20-40-80      74.3% / 88.7%      74.0%     93 s   0.70 / 0.99 ms
+    deep: two convs a block, 24-48-96         75.2% / 88.2%      74.2%    138 s   0.80 / 1.04 ms
+
+Here even `deep` keeps `predict()` under 1 ms, so it was trained at full size (the bundled recipe:
+3,750 doodles a word, 3 epochs; `train.py --synthetic 3750` with convs_per_block = 2; 12.5 min): macro
+top-1 / top-3 75.1% / 88.5% (bundled 74.8% / 88.1%), pooled 75.0% (73.6%), but true recognitions
+68.8% of the real drawings (bundled 70.8%) with false ones 2.1% (1.8%), and the calibration error on
+whole drawings 0.241 (0.205). The +2.4 points of macro top-1 at 900 a word shrink to +0.3 at full
+size, the game's own measure gets worse, and the network costs twice the time of every guess and
+fine-tune: not taken. More generated doodles close most of what depth gives at 900 a word.
+Stroke-order channels (the Kaggle 2018 winners' extra inputs)
 are not tried: 1,800 of the 2,578 real test images are Google's bitmaps, which carry no stroke order,
 and the game's prefixes would need the channel too. Distilling a deep teacher into this network would
 need the teacher's forward pass on every augmented training image (~600 s more here), beyond the
