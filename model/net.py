@@ -192,6 +192,38 @@ def config_from_dict(d: dict) -> NetConfig:
         raise ValueError(f"bad network config: {err}") from None
 
 
+# What `train.py --net FIELD=VALUE` may change: the class count comes from the categories, and the data
+# pipeline draws one ink channel.
+SHAPE_FIELDS = ("image_size", "widths", "convs_per_block", "pool_size", "dropout")
+
+
+def config_changes(assignments) -> dict:
+    """`["widths=32,64,128", "convs_per_block=2"]` -> NetConfig keyword arguments (`train.py --net`):
+    ints, a float for dropout, comma-separated ints for widths and per-block convs. ValueError naming
+    the assignment for anything else; the values themselves are checked by NetConfig."""
+    changes = {}
+    for assignment in assignments:
+        name, equals, text = (part.strip() for part in str(assignment).partition("="))
+        name = name.replace("-", "_")
+        if not equals or not text:
+            raise ValueError(f"{assignment!r}: expected FIELD=VALUE")
+        if name not in SHAPE_FIELDS:
+            raise ValueError(f"{assignment!r}: {name!r} is not a network field one may set "
+                             f"(one of {', '.join(SHAPE_FIELDS)})")
+        try:
+            if name == "dropout":
+                value = float(text)
+            elif name == "widths" or (name == "convs_per_block" and "," in text):
+                value = tuple(int(part) for part in text.split(","))
+            else:
+                value = int(text)
+        except ValueError:
+            kind = "a number" if name == "dropout" else "comma-separated integers" if name == "widths" else "an integer"
+            raise ValueError(f"{assignment!r}: expected {kind}") from None
+        changes[name] = value
+    return changes
+
+
 class DoodleNet(nn.Module):
     """conv blocks -> average pool to a pool_size grid -> dropout -> linear; logits (B, num_classes)."""
 

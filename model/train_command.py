@@ -10,6 +10,7 @@ kiosk's retraining job): one command, the same options.
     python train.py --recalibrate --checkpoint assets/model.pt      # refit temperature and thresholds only
     python train.py --quickdraw ~/quickdraw --stream --resume runs/big.state --out runs/big.pt
     torchrun --standalone --nproc_per_node 2 train.py --synthetic 3000 --out runs/ddp.pt
+    python train.py --quickdraw ~/quickdraw --net convs_per_block=2 --net widths=32,64,128 --out runs/deep.pt
 
 Sources combine: --synthetic N (generated doodles), --db PATH (drawings the game collected, consented
 only), --quickdraw DIR (Google's files named by category). A share of the collected drawings is held
@@ -29,7 +30,8 @@ At scale: --stream reads --quickdraw files as a shuffled stream rendered on the 
 automatic above 512 MB of files); under torchrun each process trains on its shard with
 DistributedDataParallel (gloo on CPUs, nccl on GPUs) and only rank 0 prints and writes; --device and
 --precision choose CPU or GPU and mixed precision; --resume PATH snapshots the run every --save-every
-steps and continues it after an interruption.
+steps and continues it after an interruption; --net FIELD=VALUE shapes a bigger network for a bigger
+dataset (model/net.py's NetConfig; the checkpoint records it, so the game loads it as it is).
 """
 from __future__ import annotations
 
@@ -96,6 +98,12 @@ def train_model(args) -> int:
         fail("give --steps or --epochs, not both")
     if args.step_cap is not None and (not args.init or args.stream or args.steps is not None or args.epochs is not None):
         fail("--step-cap caps a fine-tune's own schedule: give --init, and no --stream, --steps or --epochs")
+    if args.net and args.init:
+        fail("--net shapes a network trained from scratch; a fine-tune (--init) keeps its checkpoint's network")
+    try:
+        net_shape(args)
+    except ValueError as error:
+        fail(f"--net {error}")
     runtime = distributed.start(args.device, args.precision)  # joins torchrun's processes, if any
     try:
         if runtime.is_main:
@@ -104,6 +112,14 @@ def train_model(args) -> int:
             return train_on(args, runtime)
     finally:
         distributed.stop(runtime)
+
+
+def net_shape(args, num_classes: int = 40):
+    """The network to train from scratch: NetConfig's defaults changed by --net FIELD=VALUE (ValueError
+    saying what is wrong)."""
+    from model import net
+
+    return net.NetConfig(num_classes=num_classes, **net.config_changes(args.net))
 
 
 def train_on(args, runtime) -> int:
@@ -142,7 +158,7 @@ def train_on(args, runtime) -> int:
     else:
         init_path, model, base_categories = None, None, category_list.load_categories()
     categories = choose_categories(args.categories, base_categories)
-    planned = net.NetConfig(num_classes=len(categories)) if model is None else model.config
+    planned = net_shape(args, len(categories)) if model is None else model.config
     try:  # never train a network the game would refuse to load
         net_limits.check_config(dataclasses.replace(planned, num_classes=len(categories)))
     except ValueError as error:

@@ -31,6 +31,9 @@ def parse_args(argv, description: str) -> argparse.Namespace:
     p.add_argument("--step-cap", type=int, metavar="N",
                    help="with --init: the fine-tune's own schedule, but at most N steps (the kiosk's on-site job)")
     p.add_argument("--batch-size", type=int, metavar="N", help="images per optimiser step, over all processes (default 256)")
+    p.add_argument("--net", action="append", default=[], metavar="FIELD=VALUE",
+                   help="shape of a network trained from scratch, repeatable: widths=32,64,128, convs_per_block=2, "
+                        "image_size, pool_size, dropout (default: model/net.py's NetConfig, the bundled model's)")
     p.add_argument("--seed", type=int, help="seed for data, prefixes, init and shuffling")
     p.add_argument("--threads", type=int, help="CPU threads per process, and rasterising workers (default 2; cores/processes under torchrun)")
     p.add_argument("--eval", type=Path, metavar="DIR", dest="eval_dir",

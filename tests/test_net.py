@@ -112,3 +112,23 @@ def test_folding_batchnorm_for_inference_keeps_the_outputs():
 def test_config_is_frozen():
     with pytest.raises(dataclasses.FrozenInstanceError):
         net.NetConfig().num_classes = 3
+
+
+def test_net_assignments_become_config_fields_as_typed():
+    changes = net.config_changes(["widths=8,16", "convs_per_block=2", "dropout=0.1", "pool-size=1"])
+    assert changes == {"widths": (8, 16), "convs_per_block": 2, "dropout": 0.1, "pool_size": 1}
+    assert net.config_changes(["convs_per_block=1,2"]) == {"convs_per_block": (1, 2)}
+    assert net.NetConfig(num_classes=3, **changes).widths == (8, 16)
+
+
+@pytest.mark.parametrize("assignment, message", [
+    ("widths", "expected FIELD=VALUE"),
+    ("num_classes=5", "not a network field one may set"),
+    ("in_channels=2", "not a network field one may set"),
+    ("widths=8,x", "comma-separated integers"),
+    ("dropout=lots", "expected a number"),
+    ("image_size=28.5", "expected an integer"),
+])
+def test_net_assignments_that_cannot_be_read_say_why(assignment, message):
+    with pytest.raises(ValueError, match=message):
+        net.config_changes([assignment])

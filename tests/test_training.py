@@ -251,6 +251,16 @@ def test_cli_trains_on_synthetic_and_player_drawings_and_records_the_model(tmp_p
     assert record["version"] == clf.version and record["player_examples"] == 2 and record["active"]
 
 
+def test_cli_net_shapes_the_network_trained_from_scratch_and_the_checkpoint_keeps_it(tmp_path, run_train):
+    out = tmp_path / "deep.pt"
+    code, printed = run_train(["--synthetic", 6, "--categories", "circle,line", "--epochs", 1, "--calibrate", 2,
+                               "--threads", 1, "--net", "widths=8,16", "--net", "convs_per_block=2", "--out", out,
+                               "--eval", "none", "--quiet"])
+    assert code == 0 and "widths=(8, 16), convs_per_block=2" in printed
+    clf = classify.Classifier.load(out)
+    assert clf.config == net.NetConfig(num_classes=2, widths=(8, 16), convs_per_block=2)
+
+
 def test_cli_eval_only_prints_the_table(tmp_path, run_train):
     model = net.build(net.NetConfig(num_classes=3, widths=(4,)))
     checkpoint = classify.make_checkpoint(model, model.config, ["circle", "line", "square"], "v-eval")
@@ -289,6 +299,10 @@ def test_recalibrate_writes_the_temperature_and_thresholds_into_an_old_checkpoin
     (["--db", "{tmp}/missing.db"], "no such database"),
     (["--synthetic", 5, "--init", "{tmp}/none.pt"], "no such checkpoint"),
     (["--synthetic", 5, "--categories", "circle"], "at least 2 categories"),
+    (["--synthetic", 5, "--net", "widths=8,x"], "--net 'widths=8,x': expected comma-separated integers"),
+    (["--synthetic", 5, "--net", "convs_per_block=0"], "--net convs_per_block must be at least 1"),
+    (["--synthetic", 5, "--net", "widths=4096"], "beyond the limit"),
+    (["--synthetic", 5, "--init", "bundled", "--net", "widths=8"], "a fine-tune (--init) keeps its checkpoint's"),
 ])
 def test_cli_bad_arguments_get_one_line_errors(tmp_path, argv, message):
     with pytest.raises(SystemExit) as caught:
