@@ -104,6 +104,12 @@ top-1 / top-3 75.1% / 88.5% (bundled 74.8% / 88.1%), pooled 75.0% (73.6%), but t
 whole drawings 0.241 (0.205). The +2.4 points of macro top-1 at 900 a word shrink to +0.3 at full
 size, the game's own measure gets worse, and the network costs twice the time of every guess and
 fine-tune: not taken. More generated doodles close most of what depth gives at 900 a word.
+The generator's hand, at 900 a word (model/synth/engine.py's HandSettings; base 72.8% / 88.0%, pooled
+72.1%): twice the warp and drift (0.08, 0.024) 71.2% / 85.7% (71.9%), half (0.02, 0.006) 72.0% / 88.2%
+(71.1%); recipes redrawn for three weak words (a quarter of smiley faces without a head, clouds of many
+small scallops, alarm clocks without hands a fifth of the time) 70.7% / 88.1% (72.3%), the words
+themselves within two points of before (smiley face 63% -> 64%, cloud 64% -> 66%, alarm clock
+54% -> 51%): none kept.
 Stroke-order channels (the Kaggle 2018 winners' extra inputs)
 are not tried: 1,800 of the 2,578 real test images are Google's bitmaps, which carry no stroke order,
 and the game's prefixes would need the channel too. Distilling a deep teacher into this network would
