@@ -26,7 +26,10 @@ on the real sample's 2,578 drawings and bitmaps (macro top-1 / top-3):
 
 The mirror gains 2 points of top-1 but is not used: two images per guess cost 2.3x the network's time
 on one thread (0.50 -> 1.15 ms per guess, measured on the loaded machine), which would take
-`predict()` past its 1 ms p50 goal.
+`predict()` past its 1 ms p50 goal. Session 10, on session 7's bundled model and a faster machine,
+raster and mirror as one batch of two: macro top-1 / top-3 74.4% / 90.2% (without: 74.8% / 88.1%),
+pooled top-1 74.4% (73.6%), `predict()` p50 +0.05 ms: the top-1 gain is gone with this model (the
+top-3 one stays), so it is still not used.
 
 Retraining levers (issue 13), each trained from scratch on 600 doodles a word for 3 epochs
 (`bench/bench_seed.py`, the same seed; real sample as above; a full retrain is ~15 minutes here, so
