@@ -17,7 +17,10 @@ for every number of shots. For each k the bundled model is fine-tuned with the d
 
 Columns: macro top-1 on the test drawings of the 40 words (bundled model, fine-tune "known", fine-tune
 "known + new"), the old words' loss from adding new ones, and the new words' macro top-1. Words with
-fewer drawings than k + MIN_TEST give what they have (the "mean shots" columns say how many).
+fewer drawings than k + MIN_TEST give what they have (the "mean shots" columns say how many). Each
+fold's line also says where the old loss goes (`loss_parts`, macro points): old-word drawings the 40
+alone got right that the fine-tune beside new words gives to a new word ("to new") or to another old
+word ("among old"), less the ones only it gets right ("regained").
 `--onsite N` times an on-site retraining (`model/retrain_job.py`) on a database of N collected drawings
 (generated, since the sample is too small), on the kiosk's threads (`--onsite-threads`, default
 `onsite.ONSITE_THREADS`): a kiosk's first (which
@@ -106,17 +109,40 @@ def top1(clf, test: datasets.Examples) -> float:
     return evaluate(clf, test, "test", fractions=(1.0,))["top1"]
 
 
-def taken_by(clf, test: datasets.Examples, words) -> tuple[float, float, list]:
-    """Of `test`'s drawings and bitmaps, the share whose top-1 is one of `words` (pooled, and the mean
-    over their true categories: the macro top-1 points it costs), and the commonest (truth, guess, n).
-    (Before session 10 this counted only the evaluation's ten worst confusions, so it said too little.)"""
+def top1_guesses(clf, test: datasets.Examples) -> tuple[list[str], list[str | None]]:
+    """(truths, top-1 guesses) of `test`'s drawings then bitmaps (None for a blank one)."""
     truths = [c for c, _ in test.drawings] + [c for c, _ in test.bitmaps]
     guesses = clf.predict_many([d for _, d in test.drawings], k=1)
     if test.bitmaps:
         guesses += clf.predict_bitmaps(np.stack([b for _, b in test.bitmaps]), k=1)
+    return truths, [g[0][0] if g else None for g in guesses]
+
+
+def loss_parts(alone, beside, test: datasets.Examples, new_words) -> dict[str, float]:
+    """Where the old words' loss goes, in macro top-1 points (mean over the true categories): drawings
+    the fine-tune on the 40 alone (`alone`) got right and the one beside new words (`beside`) gives to a
+    new word ("to new") or to another old word ("among old"), less those only `beside` gets right."""
+    truths, a = top1_guesses(alone, test)
+    _, b = top1_guesses(beside, test)
+    new_words = set(new_words)
+    parts: dict[str, dict[str, list]] = {"to new": {}, "among old": {}, "regained": {}}
+    for truth, x, y in zip(truths, a, b):
+        for name, hit in (("to new", x == truth and y in new_words),
+                          ("among old", x == truth and y != truth and y not in new_words),
+                          ("regained", x != truth and y == truth)):
+            parts[name].setdefault(truth, []).append(hit)
+    return {name: 100 * float(np.mean([np.mean(v) for v in per.values()])) if per else 0.0
+            for name, per in parts.items()}
+
+
+def taken_by(clf, test: datasets.Examples, words) -> tuple[float, float, list]:
+    """Of `test`'s drawings and bitmaps, the share whose top-1 is one of `words` (pooled, and the mean
+    over their true categories: the macro top-1 points it costs), and the commonest (truth, guess, n).
+    (Before session 10 this counted only the evaluation's ten worst confusions, so it said too little.)"""
+    truths, guesses = top1_guesses(clf, test)
     words = set(words)
-    taken = [bool(g) and g[0][0] in words for g in guesses]
-    pairs = Counter((t, g[0][0]) for t, g, hit in zip(truths, guesses, taken) if hit)
+    taken = [g in words for g in guesses]
+    pairs = Counter((t, g) for t, g, hit in zip(truths, guesses, taken) if hit)
     per_word = {}
     for truth, hit in zip(truths, taken):
         per_word.setdefault(truth, []).append(hit)
@@ -219,9 +245,10 @@ def main(argv=None) -> int:
             mine = shots_examples(pool, k, known)
             t = time.perf_counter()
             row = [np.nan, np.nan, np.nan, len(mine) / len(known), np.nan]
+            alone = None
             if not args.no_known_only:
-                row[0] = top1(fine_tune(checkpoint, known, [], mine, replay, fold, args.threads, settings,
-                                        train_changes), test_known)
+                alone = fine_tune(checkpoint, known, [], mine, replay, fold, args.threads, settings, train_changes)
+                row[0] = top1(alone, test_known)
             taken = ""
             if new:
                 theirs = shots_examples(pool, k, new)
@@ -231,6 +258,9 @@ def main(argv=None) -> int:
                 share, points, pairs = taken_by(b, test_known, new)
                 taken = (f"; {share:.1%} of old-word drawings taken by new words ({points * 100:.1f} points of "
                          f"macro top-1), e.g. " + ", ".join(f"{t} -> {g} {n}" for t, g, n in pairs))
+                if alone is not None:
+                    parts = loss_parts(alone, b, test_known, new)
+                    taken += "; the old loss: " + ", ".join(f"{name} {v:.1f}" for name, v in parts.items())
             rows[k].append(row)
             print(f"  fold {fold + 1 - args.first_fold}/{args.folds} (seed {fold}) k={k}: known {row[0]:.1%}, "
                   f"known+new {row[1]:.1%} / new {row[2]:.1%} (bundled {base_scores[-1]:.1%}; "
