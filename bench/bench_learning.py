@@ -102,7 +102,8 @@ def fine_tune(checkpoint: dict, categories: list[str], new_words: list[str], col
                             replay=datasets.RasterSet(replay.images, replay.labels, tuple(categories)),
                             log=lambda line: None)
     training.train(model, data, config, progress=False, log=lambda line: None)
-    return classify.Classifier(model, categories)
+    offsets = finetune.taught_offsets(categories, synth.categories_with_recipes(), settings)
+    return classify.Classifier(model, categories, offsets=offsets)
 
 
 def top1(clf, test: datasets.Examples) -> float:

@@ -24,6 +24,7 @@ model with a warning. The game, the kiosk and the benchmarks all go through it.
 """
 from __future__ import annotations
 
+import math
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -60,7 +61,9 @@ def make_checkpoint(model: torch.nn.Module, config: net.NetConfig, categories, v
         "metrics": metrics or {},  # evaluation summaries by data set name (see model/evaluate.py)
         "data": data or {},  # what it was trained on: sources, counts, seed
         "training": training or {},  # the TrainConfig used, as a dict
-        # "temperature" and "recognition" are added by model/calibration.py (absent: 1.0, the old rule)
+        # "temperature" and "recognition" are added by model/calibration.py (absent: 1.0, the old rule);
+        # "logit_offsets" ({word: added to its logit}) by a fine-tune for words taught from players'
+        # drawings alone (model/finetune.py, taught_offsets; absent: none)
     }
 
 
@@ -133,6 +136,11 @@ def read_checkpoint(path) -> dict:
             RecognitionRule.from_dict(checkpoint["recognition"])
         except ValueError as error:
             raise CheckpointError(f"{path}: {error}") from None
+    offsets = checkpoint.get("logit_offsets", {})
+    if (not isinstance(offsets, dict) or not set(offsets) <= set(categories)
+            or not all(not isinstance(v, bool) and isinstance(v, (int, float)) and math.isfinite(v) and abs(v) <= 100
+                       for v in offsets.values())):
+        raise CheckpointError(f"{path}: logit_offsets must map categories of the checkpoint to numbers in [-100, 100]")
     return checkpoint
 
 
@@ -141,7 +149,7 @@ class Classifier:
 
     def __init__(self, model: net.DoodleNet, categories, version: str = "", metrics: dict | None = None,
                  data: dict | None = None, created_at: str = "", path: Path | None = None,
-                 temperature: float = 1.0, rule: RecognitionRule = OLD_RULE):
+                 temperature: float = 1.0, rule: RecognitionRule = OLD_RULE, offsets: dict | None = None):
         if model.config.num_classes != len(categories):
             raise ValueError(f"{model.config.num_classes} outputs but {len(categories)} categories")
         self.config: net.NetConfig = model.config
@@ -151,6 +159,13 @@ class Classifier:
         self.data: dict = data or {}
         self.temperature = float(temperature)  # logits are divided by it (model/calibration.py)
         self.rule = rule  # when a guess ends a round (model/recognition.py)
+        # Added to the logits of some words before anything else (model/finetune.py: taught words).
+        self.offsets: dict[str, float] = {str(w): float(v) for w, v in (offsets or {}).items()}
+        unknown = set(self.offsets) - set(self.categories)
+        if unknown:
+            raise ValueError(f"offsets for words the classifier does not know: {', '.join(sorted(unknown))}")
+        self._offsets = (torch.tensor([self.offsets.get(c, 0.0) for c in self.categories], dtype=torch.float32)
+                         if any(self.offsets.values()) else None)
         self._model = net.for_inference(model)
 
     @classmethod
@@ -174,7 +189,8 @@ class Classifier:
         return cls(model, checkpoint["categories"], version=checkpoint["version"],
                    metrics=checkpoint.get("metrics"), data=checkpoint.get("data"),
                    created_at=checkpoint.get("created_at", ""), path=path,
-                   temperature=checkpoint.get("temperature", 1.0), rule=rule)
+                   temperature=checkpoint.get("temperature", 1.0), rule=rule,
+                   offsets=checkpoint.get("logit_offsets"))
 
     def __repr__(self) -> str:
         return f"Classifier(version={self.version!r}, {len(self.categories)} categories)"
@@ -225,18 +241,23 @@ class Classifier:
         return self._probabilities(self._as_batch(images))
 
     def logits(self, images) -> np.ndarray:
-        """The network's raw outputs, (N, C) float32, before the temperature (calibration fits it)."""
+        """The network's outputs with the checkpoint's offsets, (N, C) float32, before the temperature
+        (calibration fits it)."""
         batch = self._as_batch(images)
         if len(batch) == 0:
             return np.zeros((0, len(self.categories)), np.float32)
         with torch.inference_mode():
-            return self._model(net.to_input(torch.from_numpy(batch.copy()))).numpy()  # rasters may be read-only
+            return self._logits(batch).numpy()
+
+    def _logits(self, batch: np.ndarray) -> torch.Tensor:
+        logits = self._model(net.to_input(torch.from_numpy(batch.copy())))  # rasters may be read-only
+        return logits if self._offsets is None else logits + self._offsets
 
     def _probabilities(self, batch: np.ndarray) -> np.ndarray:
         if len(batch) == 0:
             return np.zeros((0, len(self.categories)), np.float32)
         with torch.inference_mode():
-            logits = self._model(net.to_input(torch.from_numpy(batch.copy())))  # rasters may be read-only
+            logits = self._logits(batch)
             if self.temperature != 1.0:
                 logits = logits / self.temperature
             return torch.softmax(logits, dim=1).numpy()

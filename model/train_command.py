@@ -270,7 +270,9 @@ def train_on(args, runtime) -> int:
 
     # 5. calibrate on generated doodles (temperature, recognition thresholds), then evaluate: held-out
     #    synthetic doodles, held-out collected drawings, real doodles.
-    clf = classify.Classifier(model, categories)
+    # A fine-tune's words taught from players' drawings alone answer only when clearly ahead (finetune.py).
+    offsets = finetune.taught_offsets(categories, drawable) if tuning else {}
+    clf = classify.Classifier(model, categories, offsets=offsets)
     fitted = fit_calibration(clf, args.calibrate, args.calibration_cache)
     metrics = {}
     eval_sets = [datasets.synthetic(drawable, EVAL_SYNTHETIC, config.seed + EVAL_SEED_OFFSET)]
@@ -299,6 +301,8 @@ def train_on(args, runtime) -> int:
               "seed": config.seed, "init": str(init_path) if init_path else None},
         training={**config.to_dict(), **where, "history": history}, created_at=created.isoformat(timespec="seconds"))
     checkpoint.update(fitted)
+    if offsets:
+        checkpoint["logit_offsets"] = offsets
     # Words this training added to the model, with the collected drawings each was learnt from (the
     # kiosk records and shows them: "What you taught the machine").
     checkpoint["new_words"] = new_counts if tuning else {w: 0 for w in new_words}

@@ -270,6 +270,10 @@ def test_the_temperature_softens_probabilities_and_keeps_the_order(tmp_path):
     ("temperature", "hot", "temperature must be a positive number"),
     ("recognition", {"thresholds": {"circle": 2}}, "recognition threshold for 'circle'"),
     ("recognition", [0.5], "recognition must be a dict"),
+    ("logit_offsets", {"piano": -1.0}, "logit_offsets must map categories of the checkpoint"),
+    ("logit_offsets", {"circle": float("nan")}, "logit_offsets must map"),
+    ("logit_offsets", {"circle": True}, "logit_offsets must map"),
+    ("logit_offsets", [-1.0], "logit_offsets must map"),
 ])
 def test_a_bad_calibration_is_refused_with_one_line(tmp_path, key, value, message):
     checkpoint = tiny_checkpoint()
@@ -278,3 +282,23 @@ def test_a_bad_calibration_is_refused_with_one_line(tmp_path, key, value, messag
     with pytest.raises(CheckpointError, match=message) as caught:
         Classifier.load(path)
     assert "\n" not in str(caught.value) and str(path) in str(caught.value)
+
+
+def test_logit_offsets_are_added_before_the_softmax_and_kept_by_the_checkpoint(tmp_path):
+    checkpoint = tiny_checkpoint()
+    plain = Classifier.load(classify.save_checkpoint(checkpoint, tmp_path / "plain.pt"))
+    raster = np.stack([plain.rasterize(CIRCLE), plain.rasterize(SQUARE)])
+    raw = plain.logits(raster)
+    best = CATEGORIES[int(raw[0].argmax())]
+    checkpoint["logit_offsets"] = {best: -100.0}  # the word it would answer, made shy
+    shy = Classifier.load(classify.save_checkpoint(checkpoint, tmp_path / "shy.pt"))
+    assert shy.offsets == {best: -100.0}
+    column = CATEGORIES.index(best)
+    expected = raw.copy()
+    expected[:, column] -= 100.0
+    assert np.allclose(shy.logits(raster), expected, atol=1e-4)  # the one word's logit, nothing else
+    assert shy.predict(CIRCLE, k=1)[0][0] != best
+    probs = dict(shy.predict(CIRCLE, k=3))
+    assert probs[best] < 1e-6 and abs(sum(probs.values()) - 1) < 1e-5
+    with pytest.raises(ValueError, match="offsets for words the classifier does not know"):
+        Classifier(net.build(net.config_from_dict(checkpoint["config"])), CATEGORIES, offsets={"piano": -1.0})

@@ -175,6 +175,9 @@ def test_train_py_learns_a_new_word_from_collected_drawings_alone(tmp_path, smal
     assert checkpoint["categories"] == ["circle", "line", "piano"]
     held = round(22 * train_cli.HOLDOUT)
     assert checkpoint["new_words"] == {"piano": 22 - held}
+    # a word taught from players' drawings alone answers only when clearly ahead (finetune.TAUGHT_OFFSET)
+    assert checkpoint["logit_offsets"] == {"piano": finetune.TAUGHT_OFFSET} and finetune.TAUGHT_OFFSET < 0
+    assert classify.Classifier.load(out).offsets == {"piano": finetune.TAUGHT_OFFSET}
     assert checkpoint["training"]["history"][0]["images"] == 30 * 128
     assert "fine-tune: " in printed and "30 steps of 128" in printed
     start = classify.read_checkpoint(small_model)
@@ -238,3 +241,11 @@ def test_a_fine_tune_replays_generated_doodles_by_default(tmp_path, small_model,
     assert code == 0
     data = classify.read_checkpoint(out)
     assert data["data"]["sources"] == {"synthetic(seed=1234, replay)": 8} and data["new_words"] == {}
+
+
+def test_taught_offsets_are_for_the_words_the_generator_cannot_draw():
+    assert finetune.taught_offsets(["circle", "piano", "crab"], ["circle", "line"]) == {
+        "piano": finetune.TAUGHT_OFFSET, "crab": finetune.TAUGHT_OFFSET}
+    assert finetune.taught_offsets(["circle", "piano"], ["circle"], finetune.FinetuneSettings(taught_offset=0)) == {}
+    with pytest.raises(ValueError, match="taught_offset must be in"):
+        finetune.FinetuneSettings(taught_offset=0.5)
