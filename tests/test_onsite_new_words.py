@@ -75,6 +75,7 @@ def test_the_job_adds_words_drawn_often_enough_and_judges_the_old_ones(tmp_path)
     checkpoint = classify.read_checkpoint(Path(outcome.data["path"]))
     assert checkpoint["new_words"] == {"piano": trained_piano}
     assert checkpoint["categories"] == ["cat", "sun", "piano"]  # crab: not drawn often enough yet
+    assert checkpoint["logit_offsets"] == {"piano": finetune.TAUGHT_OFFSET}  # taught: answers when clearly ahead
     assert (tmp_path / "models" / onsite.CALIBRATION_CACHE).is_file()   # the next retraining reads it
     held_old = sum(onsite.is_held_out(f"{w}-{i}", onsite.HOLDOUT_PERCENT) for w in ("cat", "sun") for i in range(40))
     # judged on the words both models know; the new word's held-out drawings scored apart
