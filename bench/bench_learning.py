@@ -119,37 +119,34 @@ def top1_guesses(clf, test: datasets.Examples) -> tuple[list[str], list[str | No
     return truths, [g[0][0] if g else None for g in guesses]
 
 
-def loss_parts(alone, beside, test: datasets.Examples, new_words) -> dict[str, float]:
-    """Where the old words' loss goes, in macro top-1 points (mean over the true categories): drawings
-    the fine-tune on the 40 alone (`alone`) got right and the one beside new words (`beside`) gives to a
-    new word ("to new") or to another old word ("among old"), less those only `beside` gets right."""
-    truths, a = top1_guesses(alone, test)
-    _, b = top1_guesses(beside, test)
+def macro(truths, hits) -> float:
+    """Mean over the true categories of the share of their items where `hits` is true."""
+    per_word: dict[str, list] = {}
+    for truth, hit in zip(truths, hits):
+        per_word.setdefault(truth, []).append(hit)
+    return float(np.mean([np.mean(v) for v in per_word.values()])) if per_word else 0.0
+
+
+def loss_parts(truths, alone, beside, new_words) -> dict[str, float]:
+    """Where the old words' loss goes, in macro top-1 points, from the top-1 guesses (`top1_guesses`)
+    of the fine-tune on the 40 alone and of the one beside new words on the same items: drawings `alone`
+    got right that `beside` gives to a new word ("to new") or to another old word ("among old"), less
+    those only `beside` gets right ("regained")."""
     new_words = set(new_words)
-    parts: dict[str, dict[str, list]] = {"to new": {}, "among old": {}, "regained": {}}
-    for truth, x, y in zip(truths, a, b):
-        for name, hit in (("to new", x == truth and y in new_words),
-                          ("among old", x == truth and y != truth and y not in new_words),
-                          ("regained", x != truth and y == truth)):
-            parts[name].setdefault(truth, []).append(hit)
-    return {name: 100 * float(np.mean([np.mean(v) for v in per.values()])) if per else 0.0
-            for name, per in parts.items()}
+    hits = {"to new": [x == t and y in new_words for t, x, y in zip(truths, alone, beside)],
+            "among old": [x == t and y != t and y not in new_words for t, x, y in zip(truths, alone, beside)],
+            "regained": [x != t and y == t for t, x, y in zip(truths, alone, beside)]}
+    return {name: 100 * macro(truths, h) for name, h in hits.items()}
 
 
-def taken_by(clf, test: datasets.Examples, words) -> tuple[float, float, list]:
-    """Of `test`'s drawings and bitmaps, the share whose top-1 is one of `words` (pooled, and the mean
-    over their true categories: the macro top-1 points it costs), and the commonest (truth, guess, n).
-    (Before session 10 this counted only the evaluation's ten worst confusions, so it said too little.)"""
-    truths, guesses = top1_guesses(clf, test)
+def taken_by(truths, guesses, words) -> tuple[float, float, list]:
+    """From top-1 guesses (`top1_guesses`): the share of items guessed as one of `words` (pooled, and
+    `macro`: the top-1 points it costs), and the commonest (truth, guess, n). (Before session 10 this
+    counted only the evaluation's ten worst confusions, so it said too little.)"""
     words = set(words)
     taken = [g in words for g in guesses]
     pairs = Counter((t, g) for t, g, hit in zip(truths, guesses, taken) if hit)
-    per_word = {}
-    for truth, hit in zip(truths, taken):
-        per_word.setdefault(truth, []).append(hit)
-    pooled = sum(taken) / max(len(truths), 1)
-    macro = float(np.mean([np.mean(v) for v in per_word.values()])) if per_word else 0.0
-    return pooled, macro, [(t, g, n) for (t, g), n in pairs.most_common(4)]
+    return sum(taken) / max(len(truths), 1), macro(truths, taken), [(t, g, n) for (t, g), n in pairs.most_common(4)]
 
 
 def new_words_of(sample: Path, known: list[str]) -> list[str]:
@@ -256,11 +253,12 @@ def main(argv=None) -> int:
                 b = fine_tune(checkpoint, known + new, new, _join(mine, theirs),
                               replay, fold, args.threads, settings, train_changes)
                 row[1], row[2], row[4] = top1(b, test_known), top1(b, test_new), len(theirs) / len(new)
-                share, points, pairs = taken_by(b, test_known, new)
+                truths, beside = top1_guesses(b, test_known)  # once, for both analyses below
+                share, points, pairs = taken_by(truths, beside, new)
                 taken = (f"; {share:.1%} of old-word drawings taken by new words ({points * 100:.1f} points of "
                          f"macro top-1), e.g. " + ", ".join(f"{t} -> {g} {n}" for t, g, n in pairs))
                 if alone is not None:
-                    parts = loss_parts(alone, b, test_known, new)
+                    parts = loss_parts(truths, top1_guesses(alone, test_known)[1], beside, new)
                     taken += "; the old loss: " + ", ".join(f"{name} {v:.1f}" for name, v in parts.items())
             rows[k].append(row)
             print(f"  fold {fold + 1 - args.first_fold}/{args.folds} (seed {fold}) k={k}: known {row[0]:.1%}, "

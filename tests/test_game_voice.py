@@ -4,6 +4,7 @@ from __future__ import annotations
 import builtins
 import os
 import shutil
+import threading
 import time
 
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
@@ -130,8 +131,8 @@ class SlowEngine:
     """A pyttsx3 engine whose synthesis waits for the test, then writes a real (silent) WAV."""
 
     def __init__(self):
-        self.synthesising = __import__("threading").Event()
-        self.release = __import__("threading").Event()
+        self.synthesising = threading.Event()
+        self.release = threading.Event()
         self.path = None
 
     def setProperty(self, name, value):
