@@ -19,7 +19,9 @@ database except to read it):
    head for them and learns them from the players' drawings alone.
 4. The current and the new model are both evaluated on the held-out drawings of the words the current
    model knows (`model/evaluate.py`), and `onsite.decide` says whether the new one is not worse; the
-   new words' held-out drawings are scored apart (`onsite.NEW_WORDS_SET`).
+   new words' held-out drawings are scored apart (`onsite.NEW_WORDS_SET`), and for every word taught from
+   players' drawings alone the new model's recognitions of its held-out drawings are counted
+   (`onsite.TAUGHT_RECOGNISED`: what "What you taught the machine" shows beside the word).
 5. The outcome is written atomically (`onsite.write_outcome`); the kiosk picks it up, records it in
    the `models` table and swaps the model in between two games if it was accepted.
 
@@ -42,8 +44,8 @@ from pathlib import Path
 
 from model.locations import child_environment, module_command
 from model.onsite import (CALIBRATION_CACHE, HELD_OUT_SET, HOLDOUT_PERCENT, MIN_HELD_OUT, NEW_WORD_MIN, NEW_WORDS_SET,
-                          ONSITE_MAX_STEPS, ONSITE_THREADS, SCRATCH_PREFIX, decide, is_held_out, summary, unused_path,
-                          words_to_learn, write_outcome)
+                          ONSITE_MAX_STEPS, ONSITE_THREADS, SCRATCH_PREFIX, TAUGHT_RECOGNISED, decide, is_held_out,
+                          summary, unused_path, words_to_learn, write_outcome)
 
 PR_SET_PDEATHSIG = 1
 
@@ -168,6 +170,9 @@ def run(args) -> dict:
         reason += f"; {len(added)} new word(s), held-out top-1 {metrics[NEW_WORDS_SET]['top1']:.3f}"
     elif added:
         reason += f"; {len(added)} new word(s) (no held-out drawing of them yet)"
+    recognised = taught_recognition(new, held)
+    if recognised:
+        metrics[TAUGHT_RECOGNISED] = recognised
     metrics.update({name: summary(m) for name, m in new.metrics.items()
                     if isinstance(m, dict) and name.startswith("synthetic")})
     outcome.update(version=new.version, path=str(out), accepted=accepted, reason=reason, metrics=metrics,
@@ -176,6 +181,19 @@ def run(args) -> dict:
                    player_examples=int(new.data.get("player_examples") or 0),
                    trained_at=new.created_at, seconds=round(time.monotonic() - started, 1))
     return outcome
+
+
+def taught_recognition(classifier, held) -> dict:
+    """For each word `classifier` was taught from players' drawings alone (its logit offsets) that `held`
+    ([(word, drawing)], never trained on) has drawings of: how many of them the game's rule recognises,
+    whole ({word: {"recognised": r, "drawings": n}}, `onsite.TAUGHT_RECOGNISED`)."""
+    taught = {word: [d for w, d in held if w == word] for word in classifier.offsets}
+    out = {}
+    for word, drawings in taught.items():
+        if drawings:
+            guesses = classifier.predict_many(drawings, k=len(classifier.categories))
+            out[word] = {"recognised": sum(classifier.recognizes(g, word) for g in guesses), "drawings": len(drawings)}
+    return out
 
 
 def parse_args(argv):

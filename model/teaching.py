@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
-from model.onsite import new_word_counts
+from model.onsite import TAUGHT_RECOGNISED, new_word_counts, taught_recognised
 
 FLAT = ""                      # the evaluation set of a metrics dict that holds one plain number
 FLAT_KEYS = ("top1", "accuracy")
@@ -157,6 +157,8 @@ class TaughtWord:
     learned_at: datetime | None   # when the model that first knew it was trained
     drawings: int                 # players' drawings it learned the word from
     version: str
+    recognised: int = 0           # of `held_out` drawings never trained on, how many the newest model that
+    held_out: int = 0             # counted them recognises (game's rule, whole drawings); 0 of 0 if none did
 
 
 def _new_words(metrics: object) -> dict[str, int]:
@@ -173,10 +175,15 @@ def taught_words(models: list[dict]) -> list[TaughtWord]:
     used.sort(key=lambda m: parse_time(m.get("trained_at")) or earliest)
     seen: dict[str, TaughtWord] = {}
     for model in used:
-        for word, drawings in _new_words(model.get("metrics")).items():
+        metrics = model.get("metrics") if isinstance(model.get("metrics"), dict) else {}
+        for word, drawings in _new_words(metrics).items():
             if word not in seen:
                 seen[word] = TaughtWord(word, parse_time(model.get("trained_at")), drawings,
                                         str(model.get("version", "")))
+        # how the newest model that checked a word does with it (a later retraining learnt from more drawings)
+        for word, (right, total) in taught_recognised(metrics.get(TAUGHT_RECOGNISED)).items():
+            if word in seen:
+                seen[word] = replace(seen[word], recognised=right, held_out=total)
     return list(seen.values())
 
 

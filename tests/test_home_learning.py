@@ -14,7 +14,7 @@ from game.scenes.taught import TaughtScene
 from game_fixtures import make_app, start_game, steps
 from model import labour
 from model.classify import BUNDLED_PATH
-from model.onsite import HELD_OUT_SET
+from model.onsite import HELD_OUT_SET, TAUGHT_RECOGNISED
 from model.store import Store
 from model.teaching import NEW_WORDS
 
@@ -33,7 +33,7 @@ def donate(store, count, word="cat"):
         store.save_drawing(session, word, CIRCLE, True, 300, 1200, [])
 
 
-def accepted_outcome(folder, version="v-home", new_words=None):
+def accepted_outcome(folder, version="v-home", new_words=None, recognised=None):
     model = folder / f"{version}.pt"
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copy(BUNDLED_PATH, model)
@@ -43,6 +43,8 @@ def accepted_outcome(folder, version="v-home", new_words=None):
             "metrics": {HELD_OUT_SET: {"top1": 0.6, "top3": 0.9, "examples": 12, "early": 0.5}}}
     if new_words is not None:
         data["new_words"] = new_words
+    if recognised is not None:
+        data["metrics"][TAUGHT_RECOGNISED] = recognised
     (folder / f"onsite-{version}.json").write_text(json.dumps(data))
 
 
@@ -117,6 +119,33 @@ def test_a_better_model_is_swapped_in_between_games_with_the_words_it_learned(tm
         app.switch(taught)
         assert [(w.word, w.drawings) for w in taught.taught] == [("piano", 23)]
         assert "piano" in taught.word_rows()[0][0] and "23" in taught.word_rows()[0][0]
+    finally:
+        app.close()
+
+
+def test_the_taught_words_say_how_often_the_machine_recognises_them_in_drawings_it_never_trained_on(tmp_path, store):
+    app = make_app(store=store, rounds=1, seconds=5.0)
+    try:
+        learning = OnSiteLearning(store, tmp_path / "home.db", every=30, current_path=None, python="/bin/true")
+        loop = LearningLoop(app, learning).install()
+        start_game(app)
+        accepted_outcome(tmp_path / "models", new_words={"piano": 23, "crab": 21},
+                         recognised={"piano": {"recognised": 2, "drawings": 3}, "crab": {"recognised": 9, "drawings": 3}})
+        learning._collect_leftovers()
+        app.go_home()
+        loop.tick()
+        assert store.active_model()["metrics"][TAUGHT_RECOGNISED]["piano"] == {"recognised": 2, "drawings": 3}
+        taught = TaughtScene(app)
+        app.switch(taught)
+        by_word = {w.word: (w.recognised, w.held_out) for w in taught.taught}
+        assert by_word == {"piano": (2, 3), "crab": (0, 0)}   # 9 of 3 is no count: the row says nothing of it
+        rows = taught.word_rows()
+        piano = next(row for row in rows if app.translations.name("piano") in row[0])
+        crab = next(row for row in rows if app.translations.name("crab") in row[0])
+        assert "recognised in 2 of 3 drawings it had not seen" in piano[0]
+        assert [f.text for f in piano[1]][-2:] == ["2", "3"] and all(f.sources for f in piano[1])
+        assert "recognised" not in crab[0]
+        app.step([], 1 / 60)   # drawn: the longer line fits its card
     finally:
         app.close()
 

@@ -33,6 +33,17 @@ def test_the_outcome_carries_new_words_and_tolerates_junk(tmp_path):
     assert onsite.read_outcome(path).new_words == {"crab": 21}   # no count to show: not listed
 
 
+def test_taught_recognitions_read_back_keep_only_counts_that_make_sense():
+    good = {"piano": {"recognised": 2, "drawings": 3}, "crab": {"recognised": 0, "drawings": 1}}
+    assert onsite.taught_recognised(good) == {"piano": (2, 3), "crab": (0, 1)}
+    junk = {"a": {"recognised": 4, "drawings": 3}, "b": {"recognised": -1, "drawings": 3},
+            "c": {"recognised": 1, "drawings": 0}, "d": {"recognised": True, "drawings": 2},
+            "e": {"recognised": 1.5, "drawings": 2}, "f": [1, 2], "g": {"drawings": 2}, "h": {"recognised": 1}}
+    assert onsite.taught_recognised(junk) == {}
+    for value in (None, [], "x", 3):
+        assert onsite.taught_recognised(value) == {}
+
+
 def test_the_job_trains_on_the_schedule_capped_for_the_kiosk_and_adds_its_words():
     args = retrain_job.parse_args(["--db", "k.db", "--init", "bundled", "--out-dir", "."])
     cap = ["--step-cap", str(onsite.ONSITE_MAX_STEPS)]  # train.py schedules by what it trains on, capped
@@ -84,6 +95,15 @@ def test_the_job_adds_words_drawn_often_enough_and_judges_the_old_ones(tmp_path)
     if held_piano:
         assert outcome.data["metrics"][onsite.NEW_WORDS_SET]["examples"] == held_piano
         assert "1 new word(s)" in outcome.data["reason"]
+    # the taught word's held-out drawings, recognised by the game's rule as the game would (the reference:
+    # the checkpoint loaded again and asked drawing by drawing)
+    new = classify.Classifier.load(Path(outcome.data["path"]))
+    held = [d for i, (_, d) in enumerate(synth.generate_dataset(["zigzag"], 36, seed=3))   # as `fill` stored them
+            if onsite.is_held_out(f"piano-{i}", onsite.HOLDOUT_PERCENT)]
+    expected = sum(new.recognizes(new.predict(d, k=len(new.categories)), "piano") for d in held)
+    recognised = outcome.data["metrics"].get(onsite.TAUGHT_RECOGNISED, {})
+    assert recognised == ({"piano": {"recognised": expected, "drawings": held_piano}} if held_piano else {})
+    assert onsite.taught_recognised(recognised) == ({"piano": (expected, held_piano)} if held_piano else {})
 
 
 def test_a_bad_new_word_minimum_is_refused(tmp_path):

@@ -35,6 +35,7 @@ from game.settings import LANGUAGES  # noqa: E402
 from game_fixtures import CATEGORIES, make_app  # noqa: E402
 from model import labour  # noqa: E402
 from model.quickdraw.download import quickdraw_categories  # noqa: E402
+from model.onsite import TAUGHT_RECOGNISED  # noqa: E402
 from model.store import Store  # noqa: E402
 from model.teaching import NEW_WORDS  # noqa: E402
 
@@ -80,7 +81,9 @@ def fill_store(store, app):
     metrics = lambda top1: {"quickdraw:sample": {"top1": top1}}  # noqa: E731
     store.record_model("v1", "a.pt", 100_000, metrics(0.5), trained_at=datetime(2025, 1, 1, tzinfo=timezone.utc))
     # v2 learned two words visitors taught it; two more are being taught.
-    store.record_model("v2", "b.pt", 101_234, {**metrics(0.61), NEW_WORDS: {TEACH_WORD: 1_023, "piano": 21}},
+    # The longest word says in how many of its unseen drawings it is recognised (four-digit counts: the longest line).
+    store.record_model("v2", "b.pt", 101_234, {**metrics(0.61), NEW_WORDS: {TEACH_WORD: 1_023, "piano": 21},
+                                               TAUGHT_RECOGNISED: {TEACH_WORD: {"recognised": 1_012, "drawings": 1_113}}},
                        player_examples=1_234, trained_at=datetime(2025, 6, 1, tzinfo=timezone.utc))
     session = store.start_session()
     for word, count in (("hockey stick", 19), ("crab", 3)):

@@ -97,6 +97,7 @@ import random  # noqa: E402
 
 import pytest  # noqa: E402
 
+from model.onsite import TAUGHT_RECOGNISED  # noqa: E402
 from model.teaching import (NEW_WORDS, plan_game, taught_words, teach_candidates, teach_count,  # noqa: E402
                             teach_words)
 
@@ -126,6 +127,19 @@ def test_taught_words_come_from_models_that_played_each_word_once_oldest_first()
                                                                ("crab", 22, "v3")]
     assert words[1].learned_at == T0 + timedelta(days=2)
     assert taught_words([{"version": "x", "metrics": None}]) == []
+
+
+def test_taught_words_carry_the_newest_count_of_their_unseen_drawings_recognised():
+    def row(version, day, words, recognised, decision="swapped in"):
+        metrics = {NEW_WORDS: words, TAUGHT_RECOGNISED: recognised, "decision": decision}
+        return {"version": version, "trained_at": (T0 + timedelta(days=day)).isoformat(), "metrics": metrics}
+    models = [row("v1", 1, {"piano": 20}, {"piano": {"recognised": 1, "drawings": 2}}),
+              row("v2", 2, {"crab": 20}, {"piano": {"recognised": 3, "drawings": 4},   # a later check of piano
+                                          "crab": {"recognised": 5, "drawings": 2},    # nonsense: skipped
+                                          "bear": {"recognised": 1, "drawings": 1}}),  # never taught: ignored
+              row("v3", 3, {}, {"piano": {"recognised": 0, "drawings": 9}}, "kept the current model")]  # never played
+    words = {w.word: (w.recognised, w.held_out) for w in taught_words(models)}
+    assert words == {"piano": (3, 4), "crab": (0, 0)}
 
 
 def test_teach_candidates_are_unknown_words_closest_to_the_threshold_first():

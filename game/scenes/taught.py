@@ -7,7 +7,7 @@ drawings behind that version came from players, what becomes of this game's draw
 machine was retrained during the game, that the player's earlier drawings may already be in it.
 
 Under the plot, the words visitors taught it (`model.teaching.taught_words`: when, from how many
-drawings), newest first, and the words it is being taught with how many drawings they have of the
+drawings, and in how many of its drawings the machine never trained on it recognises the word), newest first, and the words it is being taught with how many drawings they have of the
 number a retraining needs (`Settings.teach_word_drawings`).
 """
 from __future__ import annotations
@@ -192,8 +192,15 @@ class TaughtScene(Scene):
         for word in reversed(self.taught[-self.TAUGHT_ROWS:]):
             when = word.learned_at.astimezone().strftime("%Y-%m-%d") if word.learned_at else "?"
             drawings = tr.number(word.drawings)
-            rows.append((self.t("taught_word_row", word=tr.name(word.word), when=when, drawings=drawings),
-                         (shown(when, "clock"), shown(drawings, "machine"))))
+            figures = (shown(when, "clock"), shown(drawings, "machine"))
+            if word.held_out:  # the job counted it: say how often the machine really names it
+                right, total = tr.number(word.recognised), tr.number(word.held_out)
+                rows.append((self.t("taught_word_row_checked", word=tr.name(word.word), when=when, drawings=drawings,
+                                    recognised=right, held_out=total),
+                             figures + (shown(right, "machine"), shown(total, "machine"))))
+            else:
+                rows.append((self.t("taught_word_row", word=tr.name(word.word), when=when, drawings=drawings),
+                             figures))
         needed = tr.number(self.app.settings.teach_word_drawings)
         for word, count in self.learning[:self.TAUGHT_ROWS - len(rows)]:
             count = tr.number(count)
