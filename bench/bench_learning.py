@@ -103,7 +103,7 @@ def fine_tune(checkpoint: dict, categories: list[str], new_words: list[str], col
                             log=lambda line: None)
     training.train(model, data, config, progress=False, log=lambda line: None)
     offsets = finetune.taught_offsets(categories, synth.categories_with_recipes(), settings)
-    return classify.Classifier(model, categories, offsets=offsets)
+    return classify.Classifier(model, categories, offsets=offsets, mirror=finetune.guesses_mirrored(config))
 
 
 def top1(clf, test: datasets.Examples) -> float:

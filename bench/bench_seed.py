@@ -9,6 +9,11 @@ checked at full scale with train.py. The table of what was tried is in model/net
 
     python bench/bench_seed.py                                  # every lever below
     python bench/bench_seed.py --levers base,smooth-0 --per-category 900
+    python bench/bench_seed.py --levers base,deep --per-category 900 --seed 1234,4321,777   # mean of 3 seeds
+
+The seed alone (its doodles and the network's start) moves the base recipe at 900 a word by 1.4 points of
+macro top-1 (session 11: 71.9-73.3% over three seeds), so a lever that gains less on one seed proves
+nothing: give several seeds and compare the means (each seed's row is printed, then the mean and spread).
 
 `base` is the bundled recipe as it is now (TrainConfig and NetConfig defaults, the recipes), with
 `--per-category` doodles: 900 a word is the bundled model's proportions at a quarter of its size (model/net.py's
@@ -107,11 +112,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--levers", default=",".join(LEVERS), help="comma-separated names of LEVERS")
     parser.add_argument("--per-category", type=int, default=600, help="generated doodles a category (base)")
-    parser.add_argument("--seed", type=int, default=1234)
+    parser.add_argument("--seed", default="1234", help="seed, or comma-separated seeds to average over")
     parser.add_argument("--words", default="tree,cloud,banana,apple,smiley face,teapot,alarm clock,bird,dog,cat",
                         help="words whose own top-1 is printed under each lever ('' for none)")
     args = parser.parse_args()
     names = [n for n in args.levers.split(",") if n]
+    try:
+        seeds = [int(part) for part in args.seed.split(",") if part.strip()]
+    except ValueError:
+        parser.error(f"--seed: expected integers separated by commas, got {args.seed!r}")
+    if not seeds:
+        parser.error("--seed: give at least one seed")
     unknown = [n for n in names if n not in LEVERS]
     if unknown:
         parser.error(f"unknown lever(s) {', '.join(unknown)}; known: {', '.join(LEVERS)}")
@@ -123,19 +134,36 @@ def main() -> int:
 
     categories = category_list.load_categories()
     real = datasets.from_quickdraw_dir(SAMPLE_DIR, categories)
-    print(f"{args.per_category} generated doodles a category (x the lever's multiplier), seed {args.seed}; "
+    print(f"{args.per_category} generated doodles a category (x the lever's multiplier), seed(s) {args.seed}; "
           f"scored on {len(real.drawings)} real drawings + {len(real.bitmaps)} bitmaps (macro over 40 words)")
     header = "lever          doodles epochs  top-1   top-3  pooled  strokes bitmaps  render   train  params"
     print(header)
     for name in names:
-        r = run_lever(name, LEVERS[name], args.per_category, real, categories, args.seed)
-        print(f"{r['lever']:<14} {r['doodles']:>7} {r['epochs']:>6} {r['top1']:6.1%} {r['top3']:7.1%} {r['pooled']:6.1%} "
-              f"{r['strokes']:8.1%} {r['bitmaps']:7.1%} {r['render_s']:6.0f}s {r['train_s']:6.0f}s "
-              f"{r['parameters']:>7,}", flush=True)
-        words = [w for w in args.words.split(",") if w in r["words"]]
+        runs = []
+        for seed in seeds:
+            r = run_lever(name, LEVERS[name], args.per_category, real, categories, seed)
+            label = r["lever"] if len(seeds) == 1 else f"{r['lever']} ({seed})"
+            print(f"{label:<14} {r['doodles']:>7} {r['epochs']:>6} {r['top1']:6.1%} {r['top3']:7.1%} {r['pooled']:6.1%} "
+                  f"{r['strokes']:8.1%} {r['bitmaps']:7.1%} {r['render_s']:6.0f}s {r['train_s']:6.0f}s "
+                  f"{r['parameters']:>7,}", flush=True)
+            runs.append(r)
+        if len(runs) > 1:
+            print(mean_row(name, runs), flush=True)
+        words = [w for w in args.words.split(",") if w in runs[0]["words"]]
         if words:
-            print("    " + ", ".join(f"{w} {r['words'][w]:.0%}" for w in words), flush=True)
+            print("    " + ", ".join(f"{w} {sum(r['words'][w] for r in runs) / len(runs):.0%}" for w in words), flush=True)
     return 0
+
+
+def mean_row(name: str, runs: list[dict]) -> str:
+    """The mean of a lever's runs over seeds, with the spread (max - min) of its macro top-1."""
+    def mean(key):
+        return sum(r[key] for r in runs) / len(runs)
+    spread = max(r["top1"] for r in runs) - min(r["top1"] for r in runs)
+    label = f"{name} mean"
+    return (f"{label:<14} {runs[0]['doodles']:>7} {runs[0]['epochs']:>6} {mean('top1'):6.1%} {mean('top3'):7.1%} "
+            f"{mean('pooled'):6.1%} {mean('strokes'):8.1%} {mean('bitmaps'):7.1%} {mean('render_s'):6.0f}s "
+            f"{mean('train_s'):6.0f}s   spread of top-1 over {len(runs)} seeds: {100 * spread:.1f} points")
 
 
 if __name__ == "__main__":

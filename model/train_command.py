@@ -272,7 +272,9 @@ def train_on(args, runtime) -> int:
     #    synthetic doodles, held-out collected drawings, real doodles.
     # A fine-tune's words taught from players' drawings alone answer only when clearly ahead (finetune.py).
     offsets = finetune.taught_offsets(categories, drawable) if tuning else {}
-    clf = classify.Classifier(model, categories, offsets=offsets)
+    # A model that learned from mirrored images guesses on each image and its mirror (finetune.py).
+    mirror = finetune.guesses_mirrored(config)
+    clf = classify.Classifier(model, categories, offsets=offsets, mirror=mirror)
     fitted = fit_calibration(clf, args.calibrate, args.calibration_cache)
     metrics = {}
     eval_sets = [datasets.synthetic(drawable, EVAL_SYNTHETIC, config.seed + EVAL_SEED_OFFSET)]
@@ -303,6 +305,8 @@ def train_on(args, runtime) -> int:
     checkpoint.update(fitted)
     if offsets:
         checkpoint["logit_offsets"] = offsets
+    if mirror:
+        checkpoint["test_time_mirror"] = True
     # Words this training added to the model, with the collected drawings each was learnt from (the
     # kiosk records and shows them: "What you taught the machine").
     checkpoint["new_words"] = new_counts if tuning else {w: 0 for w in new_words}

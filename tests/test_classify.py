@@ -274,6 +274,8 @@ def test_the_temperature_softens_probabilities_and_keeps_the_order(tmp_path):
     ("logit_offsets", {"circle": float("nan")}, "logit_offsets must map"),
     ("logit_offsets", {"circle": True}, "logit_offsets must map"),
     ("logit_offsets", [-1.0], "logit_offsets must map"),
+    ("test_time_mirror", 1, "test_time_mirror must be true or false"),
+    ("test_time_mirror", "yes", "test_time_mirror must be true or false"),
 ])
 def test_a_bad_calibration_is_refused_with_one_line(tmp_path, key, value, message):
     checkpoint = tiny_checkpoint()
@@ -302,3 +304,20 @@ def test_logit_offsets_are_added_before_the_softmax_and_kept_by_the_checkpoint(t
     assert probs[best] < 1e-6 and abs(sum(probs.values()) - 1) < 1e-5
     with pytest.raises(ValueError, match="offsets for words the classifier does not know"):
         Classifier(net.build(net.config_from_dict(checkpoint["config"])), CATEGORIES, offsets={"piano": -1.0})
+
+
+def test_a_mirrored_checkpoint_averages_the_logits_of_each_image_and_its_mirror(tmp_path):
+    checkpoint = tiny_checkpoint()
+    plain = Classifier.load(classify.save_checkpoint(checkpoint, tmp_path / "plain.pt"))
+    assert plain.mirror is False  # absent: guessed as drawn
+    checkpoint["test_time_mirror"] = True
+    both = Classifier.load(classify.save_checkpoint(checkpoint, tmp_path / "mirrored.pt"))
+    assert both.mirror is True
+    raster = np.stack([plain.rasterize(CIRCLE), plain.rasterize(SQUARE), plain.rasterize([[[10, 90, 90], [10, 10, 90]]])])  # a corner: not its own mirror
+    expected = (plain.logits(raster) + plain.logits(raster[:, :, ::-1].copy())) / 2  # the reference, by hand
+    assert np.allclose(both.logits(raster), expected, atol=1e-5)
+    assert not np.allclose(plain.logits(raster), expected, atol=1e-3)  # mirroring changes something
+    guesses = both.predict(SQUARE, k=3)  # the whole path: rasterise, both views, softmax
+    probs = torch.softmax(torch.from_numpy(expected[1]), 0).numpy()
+    assert [c for c, _ in guesses] == [CATEGORIES[i] for i in np.argsort(-probs)]
+    assert np.allclose([p for _, p in guesses], np.sort(probs)[::-1], atol=1e-5)

@@ -178,6 +178,8 @@ def test_train_py_learns_a_new_word_from_collected_drawings_alone(tmp_path, smal
     # a word taught from players' drawings alone answers only when clearly ahead (finetune.TAUGHT_OFFSET)
     assert checkpoint["logit_offsets"] == {"piano": finetune.TAUGHT_OFFSET} and finetune.TAUGHT_OFFSET < 0
     assert classify.Classifier.load(out).offsets == {"piano": finetune.TAUGHT_OFFSET}
+    # it learned from mirrored images (finetune.FLIP), so it guesses on each image and its mirror
+    assert checkpoint["test_time_mirror"] is True and classify.Classifier.load(out).mirror
     assert checkpoint["training"]["history"][0]["images"] == 30 * 128
     assert "fine-tune: " in printed and "30 steps of 128" in printed
     start = classify.read_checkpoint(small_model)
@@ -249,3 +251,9 @@ def test_taught_offsets_are_for_the_words_the_generator_cannot_draw():
     assert finetune.taught_offsets(["circle", "piano"], ["circle"], finetune.FinetuneSettings(taught_offset=0)) == {}
     with pytest.raises(ValueError, match="taught_offset must be in"):
         finetune.FinetuneSettings(taught_offset=0.5)
+
+
+def test_a_model_guesses_mirrored_exactly_when_it_learned_from_mirrored_images():
+    assert finetune.guesses_mirrored(finetune.train_config()) and finetune.FLIP > 0
+    assert not finetune.guesses_mirrored(training.TrainConfig())  # from scratch: the bundled recipe never mirrors
+    assert not finetune.guesses_mirrored(finetune.train_config(flip=0.0))

@@ -246,6 +246,8 @@ def test_cli_trains_on_synthetic_and_player_drawings_and_records_the_model(tmp_p
     # train.py itself fits the temperature and the recognition thresholds, on generated doodles
     assert clf.temperature > 0 and set(clf.rule.thresholds) == {"circle", "line", "zigzag"}
     assert "calibrated on 12 generated doodles" in printed
+    # trained from scratch without mirrored images: guessed as drawn (finetune.guesses_mirrored)
+    assert clf.mirror is False and "test_time_mirror" not in classify.read_checkpoint(out)
     with Store(db) as store:
         (record,) = store.models()
     assert record["version"] == clf.version and record["player_examples"] == 2 and record["active"]
