@@ -13,6 +13,7 @@ pooled share of all examples beside it.
 from __future__ import annotations
 
 import argparse
+import copy
 import sys
 import time
 from pathlib import Path
@@ -54,10 +55,21 @@ def bench_predict(clf: classify.Classifier, n: int, seed: int) -> list[tuple[str
         whole.append(t1 - t0)
         raster.append(t2 - t1)
         network.append(t3 - t2)
+    # The same network guessing the other way: a fine-tuned model looks at each image and its mirror
+    # (finetune.guesses_mirrored), the bundled one does not.
+    other = copy.copy(clf)
+    other.mirror = not clf.mirror
+    swapped = []
+    for d in drawings:
+        t0 = time.perf_counter()
+        other.predict(d, k=3)
+        swapped.append(time.perf_counter() - t0)
     points = np.median([sum(len(s[0]) for s in d) for d in drawings])
     rows = []
-    for name, values in (("predict(drawing), 1 thread", whole), ("  of which rasterize", raster),
-                         ("  predict_bitmap, 1 thread", network)):
+    for name, values in (("predict(drawing), 1 thread" + (", mirrored" if clf.mirror else ""), whole),
+                         ("  of which rasterize", raster), ("  predict_bitmap, 1 thread", network),
+                         ("  the same mirrored (a fine-tune's guess)" if other.mirror else "  the same not mirrored",
+                          swapped)):
         p50, p99 = percentiles(values)
         rows.append((name, f"p50 {p50:.3f} ms, p99 {p99:.3f} ms"))
     rows.append(("  drawings", f"{n} synthetic, median {points:.0f} points"))
