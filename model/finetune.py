@@ -12,9 +12,9 @@ Here a fine-tune is scheduled in optimiser steps, by how much was collected, and
   besides itself; every drawing with a random prefix (`datasets.RenderSettings`), every image mirrored
   half the time (`FLIP`); many copies for a word drawn a few times, none for one drawn VARIED_TARGET
   times;
-- `MixedBatches`: a share `replay_share` of every batch is generated doodles of the categories the
-  generator can draw (replay: what the model knew is not forgotten), the rest collected images,
-  classes drawn uniformly (balanced: a word drawn 5 times weighs as much as one drawn 500 times);
+- `MixedBatches` (model/mixed_batches.py): a share `replay_share` of every batch is generated doodles of
+  the categories the generator can draw (replay: what the model knew is not forgotten), the rest collected
+  images, classes drawn uniformly (balanced: a word drawn 5 times weighs as much as one drawn 500 times);
 - `grow_head`: rows of words the model did not know yet start from the class mean of the network's
   features (prototype initialisation), the old rows are kept.
 
@@ -30,7 +30,8 @@ from dataclasses import dataclass
 import torch
 
 from model import datasets, net, variation
-from model.training import TrainConfig, derived_seed
+from model.mixed_batches import MixedBatches
+from model.training import TrainConfig
 
 # Measured with bench/bench_learning.py (README, numbers): 400 steps whatever was collected (the first
 # version) made 1 drawing a word *worse* than none (known words 72.1% -> 67.7-68.8%: 40 drawings seen
@@ -267,52 +268,6 @@ def replay_rasters(categories, drawable, per_category: int, seed: int, render: d
                                       shard=shard)
     index = {c: i for i, c in enumerate(categories)}
     return datasets.RasterSet(made.images, torch.tensor([index[c] for c in drawable])[made.labels], tuple(categories))
-
-
-class MixedBatches:
-    """`steps` batches: `replay_share` of each from `replay`, the rest from `collected`, classes drawn
-    uniformly within each part (or, in the collected part, by `weights`: class index -> weight, 1 if
-    absent). The training loop's data interface (one epoch of `steps` batches)."""
-
-    def __init__(self, collected: datasets.RasterSet, replay: datasets.RasterSet, batch_size: int, steps: int,
-                 replay_share: float, seed: int, rank: int = 0, device: torch.device = torch.device("cpu"),
-                 weights: dict[int, float] | None = None):
-        if len(collected) == 0 and len(replay) == 0:
-            raise ValueError("no training examples")
-        share = replay_share if len(collected) else 1.0
-        share = share if len(replay) else 0.0
-        self.n_replay = int(round(batch_size * share))
-        self.n_collected = batch_size - self.n_replay
-        self.parts = [_Balanced(collected, device, weights), _Balanced(replay, device)]
-        self.batch_size, self.seed, self.rank = batch_size, seed, rank
-        self.steps_per_epoch, self.images_total = steps, steps * batch_size
-
-    def epoch(self, epoch: int, skip: int, steps: int):
-        for step in range(skip, steps):
-            generator = torch.Generator().manual_seed(derived_seed(self.seed, self.rank, epoch, step, 3))
-            images, labels = zip(*(part.sample(n, generator) for part, n in
-                                   zip(self.parts, (self.n_collected, self.n_replay)) if n))
-            yield torch.cat(images), torch.cat(labels)
-
-
-class _Balanced:
-    """A RasterSet's images grouped by class, sampled class-uniformly."""
-
-    def __init__(self, data: datasets.RasterSet, device: torch.device, weights: dict[int, float] | None = None):
-        order = torch.argsort(data.labels, stable=True)
-        self.images, labels = data.images[order].to(device), data.labels[order]
-        classes, counts = torch.unique_consecutive(labels, return_counts=True)
-        self.classes, self.counts = classes, counts
-        chances = torch.tensor([float((weights or {}).get(c, 1.0)) for c in classes.tolist()], dtype=torch.float64)
-        self.chances = None if len(chances) == 0 or bool((chances == chances[0]).all()) else chances
-        self.starts = torch.cumsum(counts, 0) - counts
-
-    def sample(self, n: int, generator: torch.Generator):
-        which = (torch.randint(len(self.classes), (n,), generator=generator) if self.chances is None
-                 else torch.multinomial(self.chances, n, replacement=True, generator=generator))
-        offset = (torch.rand(n, generator=generator) * self.counts[which]).long().clamp(max=self.counts[which] - 1)
-        index = self.starts[which] + offset
-        return self.images[index.to(self.images.device)], self.classes[which]
 
 
 def penultimate(model: net.DoodleNet, images: torch.Tensor, batch: int = 512) -> torch.Tensor:

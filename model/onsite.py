@@ -108,8 +108,8 @@ def taught_recognised(value) -> dict[str, tuple[int, int]]:
     for word, entry in value.items():
         if isinstance(entry, dict):
             right, total = entry.get("recognised"), entry.get("drawings")
-            if count(total) >= 1 and isinstance(right, (int, float)) and not isinstance(right, bool) \
-                    and right == count(right) and 0 <= count(right) <= count(total):
+            # count() makes anything but a whole number of drawings 0 or other than itself (1.5 -> 1)
+            if count(total) >= 1 and not isinstance(right, bool) and 0 <= count(right) == right <= count(total):
                 out[str(word)] = (count(right), count(total))
     return out
 

@@ -7,8 +7,9 @@ drawings behind that version came from players, what becomes of this game's draw
 machine was retrained during the game, that the player's earlier drawings may already be in it.
 
 Under the plot, the words visitors taught it (`model.teaching.taught_words`: when, from how many
-drawings, and in how many of its drawings the machine never trained on it recognises the word), newest first, and the words it is being taught with how many drawings they have of the
-number a retraining needs (`Settings.teach_word_drawings`).
+drawings, and in how many of its drawings the machine never trained on it recognises the word), newest
+first, and the words it is being taught with how many drawings they have of the number a retraining
+needs (`Settings.teach_word_drawings`).
 """
 from __future__ import annotations
 
